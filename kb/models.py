@@ -13,6 +13,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ISO3 = re.compile(r"^(?:[A-Z]{3}|INTL)$")
+# ISO 3166-1 reserves these alpha-3 ranges for user assignment (fictional or private use).
+USER_ASSIGNED = re.compile(r"^(?:AA[A-Z]|Q[M-Z][A-Z]|X[A-Z]{2}|ZZ[A-Z])$")
+
+
+def is_country_code(code: str) -> bool:
+    """True for an ISO 3166-1 alpha-3 code (official or user-assigned) or ``INTL``."""
+    if code == "INTL" or USER_ASSIGNED.match(code):
+        return True
+    import pycountry  # deferred: loads its database on first use
+
+    return len(code) == 3 and pycountry.countries.get(alpha_3=code) is not None
 
 Format = Literal["pdf", "md", "txt", "html", "docx"]
 DocStatus = Literal["indexed", "needs_ocr", "failed"]
@@ -53,8 +64,10 @@ class DocumentMeta(BaseModel):
     @classmethod
     def _country_is_iso3(cls, value: str) -> str:
         value = value.strip().upper()
-        if not ISO3.match(value):
-            raise ValueError("must be an ISO 3166-1 alpha-3 code such as 'ZMB', or 'INTL'")
+        if not ISO3.match(value) or not is_country_code(value):
+            raise ValueError(
+                f"{value!r} is not an ISO 3166-1 alpha-3 code; use one such as 'ZMB' or 'ARG', or 'INTL'"
+            )
         return value
 
     @property

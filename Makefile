@@ -1,0 +1,39 @@
+# ctkb: `make demo` (index + app) and `make test`. Everything installs into .venv.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# The demo indexes the fictional sample corpus unless CTKB_CORPUS names another;
+# the tests need the real corpus, beside the checkout by default.
+ifeq ($(origin CTKB_CORPUS), undefined)
+DEMO_CORPUS := corpus
+TEST_CORPUS := ../shared/corpus
+else
+DEMO_CORPUS := $(CTKB_CORPUS)
+TEST_CORPUS := $(CTKB_CORPUS)
+endif
+PORT ?= 8501
+
+.PHONY: setup index demo app test clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	@# CPU PyTorch from local disk first, so nothing later pulls a multi-GB CUDA build.
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+index: setup
+	CTKB_CORPUS=$(DEMO_CORPUS) $(VENV)/bin/ctkb index
+
+demo: index
+	@echo "Opening the app on http://localhost:$(PORT) (Ctrl-C to stop)"
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+test: setup
+	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m pytest -q
+
+clean:
+	rm -rf .ctkb .pytest_cache .hypothesis

@@ -1,0 +1,178 @@
+"""Index documents: extract -> clean -> segment -> enrich -> catalogue, one document at a time.
+
+A document that fails is recorded with its reason and the batch goes on. An
+unchanged document (same bytes, same pipeline version) is skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Literal
+
+from kb.catalog import Catalog
+from kb.errors import CtkbError, DocumentError, ManifestError, NeedsOcrError
+from kb.ids import sha256_file
+from kb.models import DocumentMeta, DocumentRecord
+
+from indexing import clean as clean_stage
+from indexing import enrich as enrich_stage
+from indexing import extract as extract_stage
+from indexing import segment as segment_stage
+from indexing.infer import country_from_path, language_of, title_from
+from indexing.manifest import SUFFIX_FORMAT, Entry, discover
+
+UNKNOWN_COUNTRY = "XXX"  # ISO 3166 user-assigned code, "unspecified"
+
+
+def pipeline_version() -> str:
+    """The versions of every stage; a change in any re-indexes every document."""
+    return "+".join(m.VERSION for m in (extract_stage, clean_stage, segment_stage, enrich_stage))
+
+
+@dataclass
+class Outcome:
+    """What happened to one document."""
+
+    doc_id: str
+    path: str
+    status: Literal["indexed", "skipped", "failed", "needs_ocr"]
+    provisions: int = 0
+    pages: int | None = None
+    language: str | None = None
+    message: str = ""
+    inferred: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class IndexReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+    manifest_errors: list[ManifestError] = field(default_factory=list)
+
+    def by_status(self, status: str) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+    @property
+    def ok(self) -> bool:
+        return not self.manifest_errors and all(o.status in ("indexed", "skipped") for o in self.outcomes)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "doc"
+
+
+def entries_from_paths(paths: list[Path]) -> list[Entry]:
+    """Entries for files given without a manifest: id from the file name, country from
+    an ISO3 folder name; title and language are inferred after extraction."""
+    entries: list[Entry] = []
+    used: set[str] = set()
+    for file in discover(paths):
+        file = file.resolve()
+        country = country_from_path(file)
+        doc_id = _slug(file.stem)
+        if country and country != "INTL":
+            doc_id = f"{country.lower()}-{doc_id}"
+        while doc_id in used:
+            doc_id += "-" + sha256_file(file)[:6]
+        used.add(doc_id)
+        inferred = {"country": country or f"{UNKNOWN_COUNTRY} (no ISO3 folder name; use a manifest)"}
+        meta = DocumentMeta(id=doc_id, path=str(file), country=country or UNKNOWN_COUNTRY, title=file.stem)
+        entries.append(Entry(meta=meta, file=file, inferred=inferred))
+    return entries
+
+
+class Indexer:
+    """Runs the stages over entries and writes each document to the catalogue.
+
+    Args:
+        catalog: Where documents and provisions go.
+        force: Re-index even unchanged documents.
+    """
+
+    def __init__(self, catalog: Catalog, *, force: bool = False) -> None:
+        self.catalog = catalog
+        self.force = force
+        self.version = pipeline_version()
+        self._enricher = enrich_stage.Enricher()
+
+    def run(self, entries: list[Entry], on_progress: Callable[[int, int, Entry], None] | None = None) -> IndexReport:
+        """Index every entry in order.
+
+        Args:
+            entries: The documents.
+            on_progress: Called before each document with (done, total, entry).
+        """
+        report = IndexReport()
+        for done, entry in enumerate(entries):
+            if on_progress:
+                on_progress(done, len(entries), entry)
+            report.outcomes.append(self.index_one(entry))
+        return report
+
+    def index_one(self, entry: Entry) -> Outcome:
+        """Index one document; never raises for a problem with the document itself."""
+        meta = entry.meta
+        try:
+            sha = sha256_file(entry.file)
+        except OSError as exc:
+            return Outcome(meta.id, str(entry.file), "failed", message=f"{entry.file}: cannot read ({exc.strerror})")
+        known = self.catalog.find_document(meta.id)
+        if (
+            not self.force and known is not None and known.sha256 == sha
+            and known.pipeline_version == self.version and known.status != "failed"
+        ):
+            return Outcome(meta.id, str(entry.file), "skipped", known.provisions, known.pages, known.language,
+                           message="unchanged", inferred=known.inferred)
+        try:
+            return self._index(entry, sha)
+        except DocumentError as exc:
+            status = "needs_ocr" if isinstance(exc, NeedsOcrError) else "failed"
+            pages = exc.page_count if isinstance(exc, NeedsOcrError) else None
+            self._record_failure(entry, sha, status, str(exc), pages)
+            return Outcome(meta.id, str(entry.file), status, pages=pages, message=str(exc))
+        except CtkbError as exc:
+            self._record_failure(entry, sha, "failed", f"{entry.file}: {exc}", None)
+            return Outcome(meta.id, str(entry.file), "failed", message=f"{entry.file}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
+            message = f"{entry.file}: internal error {type(exc).__name__}: {exc} — please report it with this file"
+            self._record_failure(entry, sha, "failed", message, None)
+            return Outcome(meta.id, str(entry.file), "failed", message=message)
+
+    def _index(self, entry: Entry, sha: str) -> Outcome:
+        meta = entry.meta
+        raw, clean = clean_stage.prepare(entry.file, meta.format)
+        inferred = dict(entry.inferred)
+        title = meta.title
+        if "country" in inferred:  # no manifest: the title given is only the file name
+            title = title_from(raw, clean, entry.file)
+            inferred["title"] = title
+        language = meta.language
+        if not language:
+            language = language_of(clean.text)
+            inferred["language"] = language
+        seg = segment_stage.segment(clean, doc_id=meta.id, doc_sha256=sha, language=language)
+        seg = self._enricher.enrich(seg, language)
+        record = DocumentRecord(
+            id=meta.id, path=str(entry.file), country=meta.country, title=title, jurisdiction=meta.jurisdiction,
+            year=meta.year, kind=meta.kind, language=language, format=raw.format, sha256=sha,
+            pipeline_version=self.version, status="indexed", pages=raw.page_count,
+            provisions=len(seg.top_level), meta=meta.extra, inferred=inferred,
+        )
+        message = ""
+        if meta.sha256 and meta.sha256 != sha:
+            message = f"warning: sha256 differs from the manifest ({meta.sha256[:12]}… given, {sha[:12]}… found)"
+        self.catalog.replace_document(record, clean, seg)
+        return Outcome(meta.id, str(entry.file), "indexed", record.provisions, record.pages, language,
+                       message=message, inferred=inferred)
+
+    def _record_failure(self, entry: Entry, sha: str, status: str, message: str, pages: int | None) -> None:
+        meta = entry.meta
+        fmt = meta.format or SUFFIX_FORMAT.get(entry.file.suffix.lower(), "txt")
+        record = DocumentRecord(
+            id=meta.id, path=str(entry.file), country=meta.country, title=meta.title, jurisdiction=meta.jurisdiction,
+            year=meta.year, kind=meta.kind, language=meta.language or "xx", format=fmt, sha256=sha,
+            pipeline_version=self.version, status=status, error=message, pages=pages, meta=meta.extra,
+            inferred=entry.inferred,
+        )
+        self.catalog.replace_document(record)

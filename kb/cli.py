@@ -1,0 +1,142 @@
+"""The ``ctkb`` command line: thin wrappers over the library.
+
+Library exceptions (:class:`kb.errors.CtkbError`) become one-line messages that
+say how to fix the problem; nothing here computes what the library should.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from kb.errors import CtkbError
+from kb.settings import Settings
+
+app = typer.Typer(
+    name="ctkb",
+    help="Counter-trafficking knowledge base: index national laws into provisions and query them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+class State:
+    settings: Settings
+
+
+state = State()
+
+
+@app.callback()
+def _main(
+    home: Optional[Path] = typer.Option(None, "--home", help="Knowledge base folder (default $CTKB_HOME or .ctkb)."),
+) -> None:
+    state.settings = Settings.from_env(home=home)
+
+
+def _catalog():
+    from kb.catalog import Catalog
+
+    return Catalog(state.settings.catalog_path)
+
+
+@app.command()
+def index(
+    paths: list[Path] = typer.Argument(None, help="Files or folders to index (metadata inferred)."),
+    manifest: Optional[Path] = typer.Option(None, "--manifest", "-m", help="YAML manifest listing the documents."),
+    force: bool = typer.Option(False, "--force", help="Re-index documents even when unchanged."),
+) -> None:
+    """Index documents into provisions. Unchanged documents are skipped; failures are listed."""
+    from kb.render import index_progress, index_summary
+    from indexing.manifest import load_manifest
+    from indexing.pipeline import Indexer, entries_from_paths
+
+    if manifest is None and not paths:
+        manifest_default = state.settings.corpus / "manifest.yaml"
+        if manifest_default.is_file():
+            manifest = manifest_default
+        else:
+            paths = [state.settings.corpus]
+    if manifest is not None:
+        entries, manifest_errors = load_manifest(manifest)
+        for problem in manifest_errors:
+            err.print(f"[yellow]skipped[/] {escape(str(problem))}", highlight=False, soft_wrap=True)
+    else:
+        missing = [p for p in paths if not p.exists()]
+        if missing:
+            raise CtkbError(f"not found: {', '.join(map(str, missing))}", hint="give existing files or folders")
+        entries, manifest_errors = entries_from_paths(list(paths)), []
+    indexer = Indexer(_catalog(), force=force)
+    with index_progress(err) as progress:
+        report = indexer.run(entries, progress)
+    report.manifest_errors = manifest_errors
+    index_summary(out, report)
+    if not report.ok:
+        raise typer.Exit(1 if not report.by_status("indexed") and not report.by_status("skipped") else 0)
+
+
+@app.command()
+def docs(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
+    """List indexed documents with provision counts, pages, language and status."""
+    from kb.render import docs_json, docs_table
+
+    records = _catalog().documents()
+    if as_json:
+        print(json.dumps(docs_json(records), ensure_ascii=False, indent=2))
+    elif not records:
+        out.print("No documents yet. Index some with [bold]ctkb index --manifest FILE[/] or [bold]ctkb index DIR[/].")
+    else:
+        out.print(docs_table(records))
+
+
+@app.command()
+def show(
+    doc_id: str = typer.Argument(..., help="Document id (see `ctkb docs`)."),
+    provision: Optional[str] = typer.Option(None, "--provision", "-p", help="Top-level number, e.g. 45 or 273f."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Print a document's outline, or one provision with its citation and pages."""
+    from kb import render
+    from kb.views import document_view
+
+    view = document_view(_catalog(), doc_id, provision)
+    if as_json:
+        print(json.dumps(view, ensure_ascii=False, indent=2))
+    elif provision is None:
+        render.outline(out, view)
+    else:
+        render.provision_detail(out, view)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: runs the app and turns library errors into one-line messages."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except CtkbError as exc:
+        err.print(f"[red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("Aborted.")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""Terminal rendering for the CLI (rich): progress, tables, outlines."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kb.models import DocumentRecord
+from kb.views import document_summary
+
+STATUS_STYLE = {"indexed": "green", "skipped": "dim", "failed": "red", "needs_ocr": "yellow"}
+
+
+@contextmanager
+def index_progress(console: Console) -> Iterator:
+    """A progress bar over documents; yields the callback the indexer calls."""
+    progress = Progress(
+        TextColumn("[bold]Indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description}"), console=console, transient=True,
+    )
+    task = progress.add_task("", total=None)
+
+    def on_progress(done: int, total: int, entry) -> None:
+        progress.update(task, completed=done, total=total, description=escape(entry.meta.id))
+
+    with progress:
+        yield on_progress
+
+
+def index_summary(console: Console, report) -> None:
+    """The table printed after ``ctkb index``: one row per document, then the totals."""
+    table = Table(title="Index summary", show_lines=False)
+    for col in ("document", "status", "language", "pages", "provisions", "note"):
+        table.add_column(col, overflow="fold")
+    for o in report.outcomes:
+        note = o.message
+        if o.inferred and o.status == "indexed":
+            note = "; ".join(f"{k}: {v}" for k, v in o.inferred.items()) + (f"; {note}" if note else "")
+        style = STATUS_STYLE.get(o.status, "")
+        table.add_row(
+            escape(o.doc_id), f"[{style}]{o.status}[/]", o.language or "", "" if o.pages is None else str(o.pages),
+            str(o.provisions) if o.status in ("indexed", "skipped") else "", escape(note),
+        )
+    console.print(table)
+    counts = {s: len(report.by_status(s)) for s in ("indexed", "skipped", "needs_ocr", "failed")}
+    console.print(
+        f"indexed {counts['indexed']}, skipped (unchanged) {counts['skipped']}, "
+        f"needs OCR {counts['needs_ocr']}, failed {counts['failed']}, "
+        f"manifest errors {len(report.manifest_errors)}",
+        highlight=False,
+    )
+    problems = [o for o in report.outcomes if o.status in ("failed", "needs_ocr")]
+    for o in problems:
+        console.print(f"[red]✗[/] {escape(o.message)}", highlight=False, soft_wrap=True)
+    for e in report.manifest_errors:
+        console.print(f"[red]✗[/] {escape(str(e))}", highlight=False, soft_wrap=True)
+
+
+def docs_json(records: list[DocumentRecord]) -> list[dict[str, Any]]:
+    return [document_summary(r) for r in records]
+
+
+def docs_table(records: list[DocumentRecord]) -> Table:
+    table = Table(title=f"{len(records)} documents")
+    for col in ("id", "country", "lang", "kind", "pages", "provisions", "status", "title"):
+        table.add_column(col, overflow="fold")
+    for r in records:
+        style = STATUS_STYLE.get(r.status, "")
+        table.add_row(
+            escape(r.id), r.country, r.language, r.kind or "", "" if r.pages is None else str(r.pages),
+            str(r.provisions), f"[{style}]{r.status}[/]", escape(r.title[:70]),
+        )
+    return table
+
+
+def _pages(pages: list[int] | None) -> str:
+    if not pages:
+        return ""
+    return f"p. {pages[0]}" if pages[0] == pages[1] else f"pp. {pages[0]}–{pages[1]}"
+
+
+def outline(console: Console, view: dict[str, Any]) -> None:
+    """A document's outline: divisions and top-level provisions with their pages."""
+    console.print(f"[bold]{escape(view['title'])}[/]  ({view['id']}, {view['country']}, {view['language']})")
+    divisions = sorted(view["divisions"], key=lambda d: d["start"])
+    provisions = view["provisions"]
+    di = 0
+    for node in provisions:
+        start = node["start"]
+        while di < len(divisions) and divisions[di]["start"] <= start:
+            d = divisions[di]
+            heading = f" — {d['heading']}" if d.get("heading") else ""
+            console.print(f"{'  ' * d.get('depth', 0)}[bold cyan]{escape(d['label'])}{escape(heading)}[/]")
+            di += 1
+        heading = f" {node['heading']}" if node.get("heading") else ""
+        sub = f" [dim]({len(node['children'])} subsections)[/]" if node["children"] else ""
+        console.print(f"  {escape(node['citation'])}[bold]{escape(heading)}[/] [dim]{_pages(node['pages'])}[/]{sub}")
+    if view.get("status") != "indexed":
+        console.print(f"[yellow]status: {view['status']}[/] {escape(view.get('error') or '')}")
+
+
+def provision_detail(console: Console, view: dict[str, Any]) -> None:
+    """One provision with its citation, pages, text and subsections."""
+    for node in view["provisions"]:
+        heading = f" — {node['heading']}" if node.get("heading") else ""
+        console.print(f"[bold]{escape(node['citation'])}{escape(heading)}[/]  [dim]{_pages(node['pages'])}[/]")
+        console.print(f"[dim]{escape(view['title'])} ({view['id']})[/]")
+        console.print(escape(node["text"]))
+        for penalty in node["penalties"]:
+            console.print(f"[magenta]penalty:[/] {escape(penalty['text'])}")

@@ -1,0 +1,63 @@
+"""Shared fixtures. The real corpus comes from $CTKB_CORPUS (``.ci/run`` sets it)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _real_corpus() -> Path:
+    value = os.environ.get("CTKB_CORPUS")
+    if not value:
+        pytest.fail("CTKB_CORPUS is not set: point it at the real corpus (e.g. ../shared/corpus); .ci/run does this")
+    path = Path(value).resolve()
+    if not (path / "manifest.yaml").is_file():
+        pytest.fail(f"CTKB_CORPUS={value} has no manifest.yaml: point it at the real corpus (e.g. ../shared/corpus)")
+    if path == (REPO / "corpus").resolve():
+        pytest.fail("CTKB_CORPUS points at the fictional sample corpus; the tests need the real one (../shared/corpus)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    """The real corpus folder."""
+    return _real_corpus()
+
+
+@pytest.fixture(scope="session")
+def manifest(corpus_dir: Path) -> dict[str, dict]:
+    """Real manifest entries by document id."""
+    entries = yaml.safe_load((corpus_dir / "manifest.yaml").read_text(encoding="utf-8"))
+    return {e["id"]: e for e in entries}
+
+
+@pytest.fixture(scope="session")
+def sample_corpus() -> Path:
+    """The fictional sample corpus shipped in the repo."""
+    return REPO / "corpus"
+
+
+def run_ctkb(*args: str, home: Path, env: dict[str, str] | None = None, check: bool = False) -> subprocess.CompletedProcess:
+    """Run the real ``ctkb`` command line in a subprocess."""
+    full_env = {**os.environ, "CTKB_HOME": str(home), "COLUMNS": "200", **(env or {})}
+    result = subprocess.run(
+        [sys.executable, "-m", "kb.cli", *args], capture_output=True, text=True, env=full_env, cwd=REPO, timeout=900
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"ctkb {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="session")
+def real_home(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Path:
+    """A knowledge base with the whole real corpus indexed through the CLI, once per session."""
+    home = tmp_path_factory.mktemp("real-home")
+    run_ctkb("index", "--manifest", str(corpus_dir / "manifest.yaml"), home=home)
+    return home
