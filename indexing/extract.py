@@ -1,0 +1,197 @@
+"""Extraction: read a document file into pages of raw text plus format heading hints.
+
+Format-specific readers live in :mod:`indexing.extract_markup` (Markdown, TXT),
+:mod:`indexing.extract_html`, :mod:`indexing.extract_pdf` and
+:mod:`indexing.extract_docx`; this module sniffs the format, reads bytes safely and
+dispatches. Every failure is a
+:class:`kb.errors.DocumentError` subclass whose one-line message names the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import zipfile
+from pathlib import Path
+
+from kb.errors import (
+    CorruptDocumentError,
+    DocumentError,
+    EmptyDocumentError,
+    EncodingError,
+    UnsupportedFormatError,
+)
+from kb.models import Format
+from indexing.types import RawDocument
+
+VERSION = "extract@1"
+
+_EXTENSIONS: dict[str, Format] = {
+    ".pdf": "pdf",
+    ".md": "md",
+    ".markdown": "md",
+    ".mdown": "md",
+    ".txt": "txt",
+    ".text": "txt",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".docx": "docx",
+}
+
+# How far into a file the content sniffers look.
+_SNIFF_BYTES = 2048
+
+
+def detect_format(path: Path) -> Format:
+    """Decide a file's format, by its content first and its extension second.
+
+    Content wins because downloaded legal texts are often misnamed (an HTML error page
+    saved as ``.pdf``, a DOCX saved without an extension).
+
+    Args:
+        path: The file.
+
+    Returns:
+        The format.
+
+    Raises:
+        DocumentError: The file cannot be read.
+        UnsupportedFormatError: Neither content nor extension says a supported format.
+    """
+    path = Path(path)
+    head = _read_head(path)
+    sniffed = _sniff(path, head)
+    if sniffed is not None:
+        return sniffed
+    by_ext = _EXTENSIONS.get(path.suffix.lower())
+    if by_ext is not None:
+        return by_ext
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UnsupportedFormatError(path, "is a legacy Word .doc (OLE2) file",
+                                     hint="save it as .docx or PDF and index that")
+    raise UnsupportedFormatError(path, f"unrecognised format (extension {path.suffix or 'none'!r})")
+
+
+def extract(path: Path, fmt: Format | None = None) -> RawDocument:
+    """Extract a document's text page by page.
+
+    Args:
+        path: The file.
+        fmt: Its format if known (e.g. from the manifest); sniffed when None.
+
+    Returns:
+        The raw document. PDFs have numbered pages; other formats one page, number None.
+
+    Raises:
+        EmptyDocumentError: The file is empty or holds only whitespace.
+        EncodingError: A Markdown/TXT file is not valid UTF-8.
+        EncryptedDocumentError, CorruptDocumentError, NeedsOcrError: PDF/DOCX problems.
+        UnsupportedFormatError: Unknown format.
+    """
+    path = Path(path)
+    data = read_bytes(path)
+    if not data.strip():
+        raise EmptyDocumentError(path, f"is empty ({len(data)} bytes, no text)")
+    fmt = fmt or detect_format(path)
+    if fmt == "pdf":
+        from indexing.extract_pdf import extract_pdf
+
+        raw = extract_pdf(path)
+    elif fmt == "docx":
+        from indexing.extract_docx import extract_docx
+
+        raw = extract_docx(path)
+    elif fmt == "html":
+        from indexing.extract_html import extract_html
+
+        raw = extract_html(path, data)
+    elif fmt == "md":
+        from indexing.extract_markup import extract_markdown
+
+        raw = extract_markdown(path, decode_utf8(path, data))
+    elif fmt == "txt":
+        from indexing.extract_markup import extract_text
+
+        raw = extract_text(path, decode_utf8(path, data))
+    else:  # pragma: no cover - Format is a closed Literal
+        raise UnsupportedFormatError(path, f"unsupported format {fmt!r}")
+    if not any(page.text.strip() for page in raw.pages):
+        raise EmptyDocumentError(path, "has no text once its markup is removed")
+    return raw
+
+
+def read_bytes(path: Path) -> bytes:
+    """Read a whole file, turning OS errors into a DocumentError naming the file."""
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise DocumentError(path, "file not found", hint="check the path in the manifest") from None
+    except IsADirectoryError:
+        raise DocumentError(path, "is a directory, not a file", hint="give a file path") from None
+    except OSError as exc:
+        raise DocumentError(path, f"cannot be read ({exc.strerror or exc})",
+                            hint="check the file's permissions") from None
+
+
+def decode_utf8(path: Path, data: bytes) -> str:
+    """Decode a text file strictly as UTF-8 (a BOM may say UTF-8 or UTF-16).
+
+    We do not guess legacy encodings: a wrong guess silently corrupts names and
+    diacritics in legal text, so the user is asked to convert instead.
+
+    Raises:
+        EncodingError: With the 1-based line number of the first bad byte.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise EncodingError(path, f"invalid UTF-16 despite its byte-order mark ({exc.reason})") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise EncodingError(
+            path, f"is not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}", line=line
+        ) from None
+
+
+def _read_head(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(_SNIFF_BYTES)
+    except FileNotFoundError:
+        raise DocumentError(path, "file not found", hint="check the path in the manifest") from None
+    except OSError as exc:
+        raise DocumentError(path, f"cannot be read ({exc.strerror or exc})",
+                            hint="check the file's permissions") from None
+
+
+def _sniff(path: Path, head: bytes) -> Format | None:
+    # PDF readers accept junk before the header, so look anywhere in the first block.
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return _sniff_zip(path)
+    text = head.lstrip(codecs.BOM_UTF8).lstrip().lower()
+    if text.startswith((b"<!doctype html", b"<html")) or (
+        text.startswith(b"<?xml") and b"<html" in text
+    ):
+        return "html"
+    return None
+
+
+def _sniff_zip(path: Path) -> Format:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        if path.suffix.lower() == ".docx":
+            raise CorruptDocumentError(path, f"is a damaged zip/DOCX archive ({exc})") from None
+        raise UnsupportedFormatError(path, f"is a damaged zip archive ({exc})") from None
+    if "word/document.xml" in names:
+        return "docx"
+    raise UnsupportedFormatError(path, "is a zip archive without word/document.xml (not a DOCX)",
+                                 hint="unpack it and index the documents inside")
