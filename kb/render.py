@@ -38,7 +38,7 @@ def index_summary(console: Console, report) -> None:
     for col in ("document", "status", "language", "pages", "provisions", "note"):
         table.add_column(col, overflow="fold")
     for o in report.outcomes:
-        note = o.message
+        note = "see below" if o.status in ("failed", "needs_ocr") else o.message
         if o.inferred and o.status == "indexed":
             note = "; ".join(f"{k}: {v}" for k, v in o.inferred.items()) + (f"; {note}" if note else "")
         style = STATUS_STYLE.get(o.status, "")
