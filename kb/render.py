@@ -112,4 +112,34 @@ def provision_detail(console: Console, view: dict[str, Any]) -> None:
         console.print(f"[dim]{escape(view['title'])} ({view['id']})[/]")
         console.print(escape(node["text"]))
         for penalty in node["penalties"]:
-            console.print(f"[magenta]penalty:[/] {escape(penalty['text'])}")
+            console.print(f"[magenta]penalty:[/] {escape(penalty_summary(penalty))}  [dim]“{escape(penalty['text'])}”[/]")
+        if node["definitions"]:
+            terms = ", ".join(d["term"] for d in node["definitions"])
+            console.print(f"[magenta]defines:[/] {escape(terms)}")
+        refs = sorted({r["target"] for r in node["cross_refs"] if not r["external"]})
+        if refs:
+            console.print(f"[magenta]refers to:[/] {escape(', '.join(refs))}")
+
+
+def _years(value: float) -> str:
+    return f"{value:g} year{'s' if value != 1 else ''}" if value >= 1 else f"{value * 12:g} months"
+
+
+def penalty_summary(penalty: dict[str, Any]) -> str:
+    """A penalty's structured values in words: "imprisonment 4 years to 8 years; fine"."""
+    parts = []
+    low, high = penalty.get("imprisonment_min_years"), penalty.get("imprisonment_max_years")
+    if low is not None and high is not None:
+        parts.append(f"imprisonment {_years(low)} to {_years(high)}")
+    elif high is not None:
+        parts.append(f"imprisonment up to {_years(high)}")
+    elif low is not None:
+        parts.append(f"imprisonment of at least {_years(low)}")
+    if penalty.get("life"):
+        parts.append("life imprisonment")
+    if penalty.get("death"):
+        parts.append("death penalty")
+    if penalty.get("fine"):
+        amount = penalty.get("fine_amount_max")
+        parts.append(f"fine up to {amount:,.0f} {penalty.get('currency') or ''}".strip() if amount else "fine")
+    return "; ".join(parts) or "penalty"
