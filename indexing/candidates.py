@@ -10,8 +10,8 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from kb.models import CleanDocument
 from indexing import headings as H
+from kb.models import CleanDocument
 
 _QUOTES = "\"“”‘’'«„"
 _TERMINAL = ".:;—–-)\"”’!?]"

@@ -24,9 +24,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.models import CleanDocument, Format, HeadingHint, PageSpan
 from indexing.clean_edits import Edit, apply_edits, regex_edits
 from indexing.types import RawDocument
+from kb.models import CleanDocument, Format, HeadingHint, PageSpan
 
 VERSION = "clean@1"
 

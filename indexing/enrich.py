@@ -15,19 +15,27 @@ All offsets are absolute character offsets into ``CleanDocument.text``.
 from __future__ import annotations
 
 import re
-from typing import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
 
 import spacy
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc, Span, Token
 from spacy.tokenizer import Tokenizer
-from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex, filter_spans
+from spacy.tokens import Doc, Span, Token
+from spacy.util import (
+    compile_infix_regex,
+    compile_prefix_regex,
+    compile_suffix_regex,
+    filter_spans,
+)
 
 from indexing import numbers
-from indexing.enrich_families import Found, find_all
 from indexing import patterns as P
-from kb.models import Definition, CrossRef, Penalty, Provision, Segmentation
+from indexing.crossrefs import find_cross_refs
+from indexing.definitions import find_definitions
+from indexing.penalties import find_penalties
+from kb.models import CrossRef, Definition, Penalty, Provision, Segmentation
 
 VERSION = "enrich@1"
 
@@ -208,6 +216,24 @@ def _merge(doc: Doc, spans: list[tuple[Span, float | None]]) -> None:
         for span in filter_spans([s for s, _ in spans]):
             value = values[(span.start, span.end)]
             retokenizer.merge(span, attrs={"NORM": P.NUM_NORM, "_": {"ctkb_value": value}})
+
+
+@dataclass
+class Found:
+    """Items found in one root provision, with absolute offsets."""
+
+    definitions: list[Definition] = field(default_factory=list)
+    penalties: list[Penalty] = field(default_factory=list)
+    cross_refs: list[CrossRef] = field(default_factory=list)
+
+
+def find_all(rules: Any, doc: Doc, root: Provision) -> Found:
+    """Run the three families over one root provision's prepared ``doc``."""
+    return Found(
+        definitions=find_definitions(rules, doc, root.start),
+        penalties=find_penalties(rules, doc, root.start),
+        cross_refs=find_cross_refs(rules, doc, root),
+    )
 
 
 class Enricher:

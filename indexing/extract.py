@@ -13,6 +13,7 @@ import codecs
 import zipfile
 from pathlib import Path
 
+from indexing.types import RawDocument
 from kb.errors import (
     CorruptDocumentError,
     DocumentError,
@@ -21,7 +22,6 @@ from kb.errors import (
     UnsupportedFormatError,
 )
 from kb.models import Format
-from indexing.types import RawDocument
 
 VERSION = "extract@1"
 

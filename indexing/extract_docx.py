@@ -11,10 +11,14 @@ import re
 import zipfile
 from pathlib import Path
 
-from kb.errors import CorruptDocumentError, EncryptedDocumentError, UnsupportedFormatError
-from kb.models import HeadingHint
 from indexing.extract_markup import BOLD_LEVEL
 from indexing.types import RawDocument, RawPage
+from kb.errors import (
+    CorruptDocumentError,
+    EncryptedDocumentError,
+    UnsupportedFormatError,
+)
+from kb.models import HeadingHint
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Encrypted OOXML files are OLE2 containers holding an "EncryptionInfo" stream (UTF-16 name).

@@ -12,9 +12,9 @@ from pathlib import Path
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from bs4.element import Declaration, Doctype, ProcessingInstruction
 
-from kb.errors import CorruptDocumentError
 from indexing.extract_markup import BOLD_LEVEL, assemble_lines
 from indexing.types import RawDocument, RawPage
+from kb.errors import CorruptDocumentError
 
 _DROP = {"script", "style", "head", "title", "noscript", "template", "svg", "math", "iframe", "object"}
 _BLOCK = {

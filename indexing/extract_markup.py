@@ -10,8 +10,8 @@ import html
 import re
 from pathlib import Path
 
-from kb.models import HeadingHint
 from indexing.types import RawDocument, RawPage
+from kb.models import HeadingHint
 
 # Level given to bold-only heading lines (Markdown ``**X**``, HTML ``<b>`` at a paragraph start).
 BOLD_LEVEL = 7

@@ -7,10 +7,20 @@ import re
 from pathlib import Path
 
 from pypdf import PasswordType, PdfReader
-from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PyPdfError
+from pypdf.errors import (
+    DependencyError,
+    FileNotDecryptedError,
+    PdfReadError,
+    PyPdfError,
+)
 
-from kb.errors import CorruptDocumentError, EmptyDocumentError, EncryptedDocumentError, NeedsOcrError
 from indexing.types import RawDocument, RawPage
+from kb.errors import (
+    CorruptDocumentError,
+    EmptyDocumentError,
+    EncryptedDocumentError,
+    NeedsOcrError,
+)
 
 # Below this many non-space characters per page on average, the "text" is stray
 # marks (page numbers, scanner stamps) over page images: the PDF is a scan.

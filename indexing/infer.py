@@ -10,8 +10,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from kb.models import CleanDocument, is_country_code
 from indexing.types import RawDocument
+from kb.models import CleanDocument, is_country_code
 
 
 def country_from_path(path: Path) -> str | None:

@@ -11,17 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Literal
 
-from kb.catalog import Catalog
-from kb.errors import CtkbError, DocumentError, ManifestError, NeedsOcrError
-from kb.ids import sha256_file
-from kb.models import DocumentMeta, DocumentRecord
-
 from indexing import clean as clean_stage
 from indexing import enrich as enrich_stage
 from indexing import extract as extract_stage
 from indexing import segment as segment_stage
 from indexing.infer import country_from_path, language_of, title_from
 from indexing.manifest import SUFFIX_FORMAT, Entry, discover
+from kb.catalog import Catalog
+from kb.errors import CtkbError, DocumentError, ManifestError, NeedsOcrError
+from kb.ids import sha256_file
+from kb.models import DocumentMeta, DocumentRecord
 
 UNKNOWN_COUNTRY = "XXX"  # ISO 3166 user-assigned code, "unspecified"
 

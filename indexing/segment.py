@@ -29,13 +29,24 @@ from __future__ import annotations
 
 import bisect
 
-from kb.ids import provision_id
-from kb.models import CleanDocument, Division, Matter, Provision, Segmentation
 from indexing.candidates import (
-    Cand, Div, Line, back_matter, disposition_candidates, division_candidates, find_schedules, prev_context,
-    provision_candidates, short_line, soft_divisions, split_lines, strip_markup,
+    Cand,
+    Div,
+    Line,
+    back_matter,
+    disposition_candidates,
+    division_candidates,
+    find_schedules,
+    prev_context,
+    provision_candidates,
+    short_line,
+    soft_divisions,
+    split_lines,
+    strip_markup,
 )
 from indexing.subdivide import Child, find_children
+from kb.ids import provision_id
+from kb.models import CleanDocument, Division, Matter, Provision, Segmentation
 
 VERSION = "segment@1"
 

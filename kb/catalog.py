@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Iterator
 
 from kb.errors import CtkbError, NotFoundError
-from kb.models import CleanDocument, Division, DocumentRecord, PageSpan, Provision, Segmentation
+from kb.models import (
+    CleanDocument,
+    Division,
+    DocumentRecord,
+    PageSpan,
+    Provision,
+    Segmentation,
+)
 
 SCHEMA_VERSION = 1
 

@@ -56,9 +56,9 @@ def index(
     force: bool = typer.Option(False, "--force", help="Re-index documents even when unchanged."),
 ) -> None:
     """Index documents into provisions. Unchanged documents are skipped; failures are listed."""
-    from kb.render import index_progress, index_summary
     from indexing.manifest import load_manifest
     from indexing.pipeline import Indexer, entries_from_paths
+    from kb.render import index_progress, index_summary
 
     if manifest is None and not paths:
         manifest_default = state.settings.corpus / "manifest.yaml"

@@ -6,9 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from pypdf import PdfWriter
-
 from conftest import run_ctkb
+from pypdf import PdfWriter
 
 
 def _blank_pdf(path: Path, pages: int = 2, password: str | None = None) -> None:

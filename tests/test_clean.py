@@ -9,10 +9,10 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from fixtures.minipdf import write_pdf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fixtures.minipdf import write_pdf
 from indexing.clean import VERSION, clean, is_page_number, prepare
 from indexing.clean_edits import apply_edits
 from indexing.types import RawDocument, RawPage

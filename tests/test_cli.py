@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, run_ctkb
+
 from kb.cli import app
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from fixtures.minipdf import pdf_bytes, write_pdf
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import DependencyError
 
-from fixtures.minipdf import pdf_bytes, write_pdf
 from indexing.extract import VERSION, detect_format, extract
 from indexing.extract_markup import BOLD_LEVEL
 from kb.errors import (

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import yaml
 from pypdf import PdfReader
+from segment_invariants import check_invariants
 
 from indexing.clean import prepare
 from indexing.segment import segment
-from segment_invariants import check_invariants
 
 DOC_ID = "lka-saarc-trafficking-act-2005"
 

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from segment_invariants import check_invariants
 
 from indexing.clean import prepare
 from indexing.segment import segment
-from segment_invariants import check_invariants
 
 THRESHOLD = 0.97
 

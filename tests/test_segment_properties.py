@@ -9,10 +9,10 @@ import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from kb.models import CleanDocument, HeadingHint, PageSpan
-from indexing.segment import segment
 from segment_invariants import check_invariants
+
+from indexing.segment import segment
+from kb.models import CleanDocument, HeadingHint, PageSpan
 
 SHA = "0" * 64
 
