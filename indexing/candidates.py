@@ -399,8 +399,11 @@ def _unnumbered_division(s, line, lines, i, cut) -> Div | None:
             return None
         heading = rest.strip(_SEPARATORS + " ").strip() or None
         end = line.start + len(line.text.rstrip())
-        return Div(i, line.start + cut, end, "division", 0, None, m.group(0).strip(), heading, True,
-                    bool(_ORDINAL_DIV_RE.match(s)))
+        ordinal = bool(_ORDINAL_DIV_RE.match(s))
+        # An annexed text (regulation, directive, explanation) contains final provisions:
+        # it ranks outside them so that they nest in it.
+        return Div(i, line.start + cut, end, "division", 0 if ordinal else -1, None, m.group(0).strip(), heading,
+                    True, ordinal)
     if line.hint is not None and line.hint <= 6 and H.roman_value(s.strip()) is not None and len(s.strip()) <= 6:
         heading, last = _division_title("", lines, i)
         return Div(i, line.start + cut, lines[last].start + len(lines[last].text.rstrip()), "division", 4,
@@ -425,35 +428,6 @@ def find_schedules(lines: list[Line]) -> list[tuple[int, int, str, str]]:
         n = m.group("num") or (str(H.ordinal_value(m.group("ord"))) if m.group("ord") else "")
         label = s[: len(s) - len(m.group("rest"))].strip()
         out.append((i, line.start + cut, label, f"Schedule {n}".strip()))
-    return out
-
-
-def soft_divisions(lines: list[Line], chosen: list[Cand], divs: list[Div]) -> list[Div]:
-    """Unnumbered source headings ("Opsporing") printed right before a chosen provision.
-
-    They group the provisions that follow (numbering often restarts under them), so
-    they are divisions rather than the last line of the previous provision.
-    """
-    known = {d.line for d in divs} | {c.line for c in chosen}
-    titles = set()
-    for c in chosen:  # a provision's own title line is not a division
-        nxt = next_nonblank(lines, c.line)
-        if nxt is not None and c.heading and nxt.text.strip().startswith(c.heading[:10]):
-            titles.add(nxt.start)
-    out = []
-    for c in chosen:
-        j = c.line - 1
-        while j >= 0 and not lines[j].text.strip():
-            j -= 1
-        if j < 0 or j in known or lines[j].start in titles or any(d.start <= lines[j].start <= d.end for d in divs):
-            continue
-        line = lines[j]
-        text = line.text.strip().strip("#*_ ")
-        if line.hint is None or line.hint > 6 or not line.hint_full or not text or len(text) > 150:
-            continue
-        out.append(Div(j, line.start + len(line.text) - len(line.text.lstrip()), line.start + len(line.text.rstrip()),
-                        "division", 4, None, text, None, True, False))
-        known.add(j)
     return out
 
 

@@ -96,12 +96,30 @@ RESTART_DIVISIONS: list[str] = [
     r"ANEXO|Anexo|ANNEX|Annex|ANNEXE|Annexe|APPENDIX|Appendix|Bijlage|BIJLAGE|LAMPIRAN",
     r"PENJELASAN|Penjelasan",
     r"REGLAMENTO\b|REGLAMENTACI[ÓO]N\b",
+    r"DIRECTIVA\b|Directiva\b",
     r"DISPOSICI[ÓO]N(?:ES)?\s+(?:COMPLEMENTARIAS?|TRANSITORIAS?|FINAL(?:ES)?|DEROGATORIAS?|ADICIONAL(?:ES)?|MODIFICATORIAS?)[A-ZÁÉÍÓÚ ]*",
     r"Disposici[óo]n(?:es)?\s+(?:[Cc]omplementarias?|[Tt]ransitorias?|[Ff]inal(?:es)?|[Dd]erogatorias?|[Aa]dicional(?:es)?)[\wáéíóú ]*",
 ]
 
 # Within these divisions, provisions are numbered by ordinal words ("Primera.-").
 ORDINAL_PROVISION_DIVISIONS = r"DISPOSICI|Disposici"
+
+# How a provision inside an annexed text whose numbering restarts is cited: the
+# division word, then this joiner, then the provision's own citation ("Anexo, Artículo 3",
+# "Penjelasan Pasal 5"). Words not listed join with ", ".
+ANNEX_CITATION_JOIN: dict[str, str] = {"Penjelasan": " "}
+
+# Roman-numbered headings of an annexed directive or guideline ("V. NORMAS") cite with
+# this word per language ("Numeral V"); other languages cite the bare numeral.
+ROMAN_HEADING_WORD: dict[str, str] = {"es": "Numeral", "pt": "Item"}
+
+# A source heading that refers to "this section" is the start of a sentence that
+# introduces a list ("In this section:"), not a title.
+RUNNING_TEXT_HEADING = re.compile(
+    r"\b(?:this|the said) (?:section|Act|Part|Chapter|article)\b|\best[ea] (?:art[íi]culo|ley|cap[íi]tulo)\b|"
+    r"\bdeze[mn]? (?:artikel|wet)\b|\b(?:cet|ce présent) article\b|\bdeste (?:artigo|c[óo]digo)\b",
+    re.IGNORECASE,
+)
 
 # Schedules: top-level provisions of kind "schedule" after which numbered items are
 # schedule content, not sections.

@@ -20,6 +20,20 @@ How top-level provisions are chosen
    at 1 is cheap only after a division heading (an annexed regulation, final
    provisions).
 
+After the choice (segment@2):
+
+5. Text the chain leaves uncovered after a closing formula ("Regístrese, comuníquese y
+   publíquese."), or a document with no chain at all, is searched for roman-numbered
+   headings of an annexed directive ("V. NORMAS"; :mod:`indexing.unnumbered`).
+6. Headings printed apart from the number are attached (:mod:`indexing.marginal`): a
+   rubric on the line before an article, PDF margin notes matched page by page; a
+   status line repeated under most provisions is dropped as a heading.
+7. Inside an annex, regulation, explanation or unnumbered heading under which the
+   numbering restarts, citations name the division ("Anexo, Artículo 3",
+   "Penjelasan Pasal 5", "Opsporing, 2"); ``number`` stays as printed.
+8. Without any numbered structure, source headings stand in for numbers, except
+   running headers, mastheads and list introductions (:func:`indexing.unnumbered.fallback`).
+
 Spans then run from one boundary (provision, division, schedule, back matter) to the
 next, trimmed of whitespace, so every non-blank character belongs to exactly one
 top-level provision or matter span.
@@ -40,15 +54,16 @@ from indexing.candidates import (
     prev_context,
     provision_candidates,
     short_line,
-    soft_divisions,
     split_lines,
-    strip_markup,
 )
-from indexing.subdivide import Child, find_children
+from indexing.headings import ANNEX_CITATION_JOIN
+from indexing.marginal import attach_margin_notes, attach_rubrics, drop_boilerplate_headings
+from indexing.subdivide import Child, dotted_citation, find_children
+from indexing.unnumbered import fallback, roman_candidates, soft_divisions
 from kb.ids import provision_id
 from kb.models import CleanDocument, Division, Matter, Provision, Segmentation
 
-VERSION = "segment@1"
+VERSION = "segment@2"
 
 # A chain scoring below this is not a numbered structure (forms, lists of figures...).
 _MIN_CHAIN = 1.0
@@ -149,6 +164,8 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _citation(c: Cand) -> str:
+    if not c.cite_word:
+        return c.number
     if c.kind == "provision" and c.family == "ordinal":
         return f"{c.number} {c.cite_word}".strip()
     if c.cite_word == "§":
@@ -156,27 +173,46 @@ def _citation(c: Cand) -> str:
     return f"{c.cite_word} {c.number}"
 
 
-def _has_body(lines: list[Line], i: int) -> bool:
-    """Whether the next non-blank line after heading ``i`` is text rather than another heading."""
-    for line in lines[i + 1:]:
-        if line.text.strip():
-            return line.hint is None
-    return False
+def _annexed_headings(lines: list[Line], chosen: list[Cand], restarts: list[int], end: int,
+                      language: str) -> list[Cand]:
+    """Roman-numbered headings of a text no chosen provision covers.
+
+    That is the whole document when no numbered chain was found, or what follows a
+    closing formula ("Regístrese, comuníquese y publíquese.") after the last chosen
+    provision: an annexed directive is part of the instrument, not back matter.
+    """
+    if chosen:
+        after = [b for b in back_matter(lines) if chosen[-1].start < b < end]
+        if not after:
+            return []
+        start = after[0]
+        restarts = sorted(restarts + [start])
+    else:
+        start = 0
+    cands = roman_candidates(lines, start, end, language)
+    for c in cands:
+        c.score = _node_score(c, lines)
+    total, chain = _best_chain(cands, restarts)
+    picked = [cands[i] for i in chain]
+    if total < _MIN_CHAIN or len(picked) < 2 or picked[0].key != (1, ""):
+        return []
+    return picked
 
 
-def _fallback(doc: CleanDocument, lines: list[Line]) -> list[Cand]:
-    """Headings as provisions, or one provision for the whole body."""
-    cands = []
-    for i, line in enumerate(lines):
-        s, cut = strip_markup(line.text)
-        if line.hint is not None and s and line.hint_full and len(s) <= 150 and _has_body(lines, i):
-            n = str(len(cands) + 1)
-            cands.append(Cand(i, line.start + cut, line.start + cut, "heading", "provision", "", n, n,
-                               (len(cands) + 1, ""), s.strip(" *_#"), 0.0))
-    if len(cands) >= 2:
-        return cands
-    first, _ = _trim(doc.text, 0, len(doc.text))
-    return [Cand(0, first, first, "heading", "provision", "", "1", "1", (1, ""), None, 0.0)]
+def _merge_annex_titles(divs: list[Div], chosen: list[Cand]) -> list[Div]:
+    """"ANEXO" directly followed by "REGLAMENTACIÓN DE LA LEY ...": the second names the first."""
+    starts = sorted(c.start for c in chosen)
+    out: list[Div] = []
+    for d in divs:
+        prev = out[-1] if out else None
+        if prev is not None and prev.restart and d.restart and not prev.ordinal_provisions \
+                and not d.ordinal_provisions and prev.heading is None and prev.line + 2 >= d.line - 1 \
+                and not any(prev.start < x < d.start for x in starts):
+            prev.heading = f"{d.label} {d.heading or ''}".strip()
+            prev.end = d.end
+            continue
+        out.append(d)
+    return out
 
 
 def segment(doc: CleanDocument, *, doc_id: str, doc_sha256: str, language: str) -> Segmentation:
@@ -204,12 +240,17 @@ def segment(doc: CleanDocument, *, doc_id: str, doc_sha256: str, language: str) 
     cands = provision_candidates(lines, language) + disposition_candidates(lines, divs, language)
     cands = sorted((c for c in cands if c.start < first_schedule), key=lambda c: (c.start, -c.base))
     chosen = _choose(cands, lines, restarts)
+    chosen += _annexed_headings(lines, chosen, restarts, first_schedule, language)
     # A division heading that is the title line of a chosen provision is not a division.
     taken = {c.line for c in chosen}
     divs = [d for d in divs if d.line not in taken]
     divs = sorted(divs + soft_divisions(lines, chosen, divs), key=lambda d: d.start)
+    divs = _merge_annex_titles(divs, chosen)
     if not chosen and not schedules:
-        chosen, divs = _fallback(doc, lines), []
+        chosen, divs = fallback(doc, lines), []
+    drop_boilerplate_headings(chosen)
+    attach_rubrics(lines, chosen, divs)
+    attach_margin_notes(doc, lines, chosen, cands)
     return _assemble(doc, lines, chosen, divs, schedules, doc_id, doc_sha256, language)
 
 
@@ -230,6 +271,7 @@ def _assemble(doc, lines, chosen, divs, schedules, doc_id, doc_sha256, language)
             continue
         dedup.append(b)
     bounds = dedup
+    scopes = _annex_scopes(bounds)
 
     matter: list[Matter] = []
     divisions: list[Division] = []
@@ -264,12 +306,49 @@ def _assemble(doc, lines, chosen, divs, schedules, doc_id, doc_sha256, language)
                             (0, ""), None, 0.0)
             else:
                 top = obj  # type: ignore[assignment]
-            _emit(doc, top, s, e, path, doc_id, doc_sha256, language, seen_ids, provisions)
+            _emit(doc, top, s, e, path, doc_id, doc_sha256, language, seen_ids, provisions, scopes.get(id(top)))
     return Segmentation(provisions=provisions, divisions=divisions, matter=matter)
 
 
-def _emit(doc, top: Cand, s: int, e: int, path: list[str], doc_id, doc_sha256, language, seen_ids, out) -> None:
-    """Append a top-level provision and its children to ``out``."""
+def _annex_scopes(bounds: list[tuple[int, str, object]]) -> dict[int, str]:
+    """Citation prefixes ("Anexo, ") of provisions inside annexed texts, by ``id`` of the candidate.
+
+    A provision lies in the innermost open division that may restart numbering (an
+    annex, a regulation, an explanation, an unnumbered source heading). When numbering
+    restarts in at least one of them, every provision inside one is cited with the
+    division's name so that "Artículo 3" of the decree and of its annex differ. Final
+    dispositions ("Primera.-") already cite with their division and are left alone.
+    """
+    open_divs: list[Div] = []
+    scope_of: dict[int, Div] = {}
+    seen: set[int] = set()
+    prev_key = None
+    restarted = False
+    for _, kind, obj in bounds:
+        if kind == "div":
+            while open_divs and open_divs[-1].rank >= obj.rank:  # type: ignore[attr-defined]
+                open_divs.pop()
+            open_divs.append(obj)  # type: ignore[arg-type]
+        elif kind == "prov" and obj.family != "ordinal":  # type: ignore[attr-defined]
+            scope = next((d for d in reversed(open_divs) if d.restart and not d.ordinal_provisions), None)
+            if scope is not None:
+                scope_of[id(obj)] = scope
+                if id(scope) not in seen:
+                    seen.add(id(scope))
+                    restarted = restarted or (prev_key is not None and obj.key <= prev_key)  # type: ignore[attr-defined]
+            prev_key = obj.key  # type: ignore[attr-defined]
+    if not restarted:
+        return {}
+    out = {}
+    for key, d in scope_of.items():
+        name = d.label.capitalize() if d.label.isupper() else d.label
+        out[key] = name + ANNEX_CITATION_JOIN.get(name, ", ")
+    return out
+
+
+def _emit(doc, top: Cand, s: int, e: int, path: list[str], doc_id, doc_sha256, language, seen_ids, out,
+          scope: str | None = None) -> None:
+    """Append a top-level provision and its children to ``out``; ``scope`` prefixes its citation."""
     text = doc.text
     prefix = {"section": "s", "article": "a", "rule": "r", "schedule": "sch", "provision": "p"}[top.kind]
     key = f"{prefix}{top.number}"
@@ -282,6 +361,9 @@ def _emit(doc, top: Cand, s: int, e: int, path: list[str], doc_id, doc_sha256, l
         citation = top.heading or "Text"
     else:
         citation = _citation(top)
+    if scope is not None and top.kind != "schedule":
+        # Inside an annexed text the printed number is all there is: no invented keyword.
+        citation = scope + (top.number if top.family == "bare" else citation)
     parent = Provision(
         id=provision_id(doc_sha256, [key]), doc_id=doc_id, kind=top.kind, label=top.label,
         number=top.number, citation=citation, heading=top.heading, path=path, text=text[s:e],
@@ -303,10 +385,11 @@ def _emit_children(doc, children: list[Child], parent: Provision, id_path: list[
         seen[child.label] = seen.get(child.label, 0) + 1
         key = child.label if seen[child.label] == 1 else f"{child.label}#{seen[child.label]}"
         core = child.label.strip("()").rstrip(".)")
+        citation = dotted_citation(parent.citation, core) or f"{parent.citation}({core})"
         node = Provision(
             id=provision_id(doc_sha256, id_path + [key]),
             doc_id=parent.doc_id, kind=child.kind, label=child.label, number=parent.number,
-            citation=f"{parent.citation}({core})", heading=None, path=path, text=doc.text[s:e],
+            citation=citation, heading=None, path=path, text=doc.text[s:e],
             start=s, end=e, page_start=doc.page_at(s), page_end=doc.page_at(e - 1),
             language=parent.language, parent_id=parent.id, depth=parent.depth + 1, ordinal=len(out),
         )

@@ -29,6 +29,11 @@ _LINE_FORMS = re.compile(
     rf"|(?P<roman>[IVXL]{{1,6}})\s*[-–.]"
     rf"|(?P<unique>Par[áa]grafo [úu]nico)[:.]?)(?=\s|$)"
 )
+# Decimal item numbers of guidelines and directives: "5.1 El ...", "6.2.1 ...", even
+# run into the text ("7.1De la Dirección"). The style includes the prefix, so that 5.2
+# continues 5.1 and 6.2.1 opens a level under 6.2.
+_DOTTED = re.compile(r"(?P<prefix>\d{1,3}(?:\.\d{1,3})*)\.(?P<last>\d{1,3})\.?(?=\s*[A-ZÁÉÍÓÚÑ])")
+_DOTTED_CORE = re.compile(r"\d{1,3}(?:\.\d{1,3})+")
 # Inline markers need a sentence break before them ("... ; and (b)").
 _INLINE_BEFORE = re.compile(r"(?:[.;:—–]|;\s*(?:and|or|dan|atau|y|o|et|ou|en|of))\s*$")
 
@@ -90,7 +95,11 @@ def _markers(text: str, base: int, start: int, end: int) -> list[tuple[int, str,
         pos += len(line) + 1
         stripped = line.lstrip()
         off = lstart + len(line) - len(stripped)
-        m = _LINE_FORMS.match(stripped)
+        dm = _DOTTED.match(stripped)
+        m = None if dm else _LINE_FORMS.match(stripped)
+        if dm:
+            label = f"{dm.group('prefix')}.{dm.group('last')}"
+            found.append((off, label, "dec:" + dm.group("prefix"), dm.group("last"), True))
         if m:
             if m.group("deg"):
                 found.append((off, m.group(0).strip(), "deg", m.group("deg"), True))
@@ -176,3 +185,17 @@ def _close_spans(nodes: list[Child], end: int, text: str) -> None:
         while node.end > node.start and text[node.end - 1].isspace():
             node.end -= 1
         _close_spans(node.children, node.end, text)
+
+
+def dotted_citation(parent_citation: str, core: str) -> str | None:
+    """Citation of a decimal item ("5.1") under ``parent_citation`` ("Numeral V" -> "Numeral 5.1").
+
+    A decimal item carries its whole number, so it replaces the parent's number instead
+    of being appended in parentheses. Returns None for other labels.
+    """
+    if not _DOTTED_CORE.fullmatch(core):
+        return None
+    head, _, last = parent_citation.rpartition(" ")
+    if re.fullmatch(r"[0-9IVXLCivxlc.]+[A-Za-z]?", last):
+        return f"{head} {core}".strip()
+    return f"{parent_citation} {core}"

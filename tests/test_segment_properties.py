@@ -328,3 +328,162 @@ def test_an_empty_document_has_no_provisions() -> None:
 
 def _segment_empty():
     return segment(CleanDocument(text="  \n "), doc_id="fictional", doc_sha256=SHA, language="en")
+
+
+# --- layouts reported on real documents, reproduced on fictional text -----------------------
+# Every text below is FICTIONAL, written for these tests.
+
+def _lines_with_hints(rows: list[tuple[str, int | None]], sep: str = "\n\n") -> tuple[str, list]:
+    """Join (line, hint level or None) rows; hinted lines become whole-line source headings."""
+    text, hints = "", []
+    for line, level in rows:
+        if level is not None:
+            hints.append((len(text), len(text) + len(line), level))
+        text += line + sep
+    return text, hints
+
+
+def test_a_directive_annexed_after_the_closing_formula_is_segmented() -> None:
+    # Fictional resolution approving a fictional directive (roman headings, decimal items).
+    text = ("RESOLUCIÓN FICTICIA Nº 1-2099\n\nSE RESUELVE:\n\n"
+            "Artículo 1.- Aprobar la Directiva ficticia que forma parte de la presente resolución.\n\n"
+            "Artículo 2.- Publicar la presente resolución en un diario imaginario.\n\n"
+            "Regístrese, comuníquese y publíquese.\n\nFULANO DE TAL\n\nMinistro de Asuntos Ficticios\n\n"
+            "DIRECTIVA GENERAL Nº 001-2099-FICT\n\n"
+            "I. OBJETIVO:\n\nOrientar a los consultores ficticios sobre ofertas imaginarias.\n\n"
+            "II. FINALIDAD:\n\nPrevenir ofertas de empleo ficticias.\n\n"
+            "III. NORMAS:\n\n3.1 La primera norma ficticia se aplica a todos.\n\n"
+            "3.2 La segunda norma ficticia se aplica a algunos.\n\n"
+            "IV. VIGENCIA\n\nLa directiva ficticia rige desde su publicación.")
+    seg = _seg(text, "es")
+    assert _numbers(seg) == ["1", "2", "I", "II", "III", "IV"]
+    top = seg.top_level
+    assert [p.citation for p in top[2:4]] == ["Directiva, Numeral I", "Directiva, Numeral II"]
+    assert top[2].heading == "OBJETIVO" and top[2].kind == "provision"
+    kids = [p.citation for p in seg.provisions if p.parent_id == top[4].id]
+    assert kids == ["Directiva, Numeral 3.1", "Directiva, Numeral 3.2"]
+    back = [m for m in seg.matter if m.kind == "back"]
+    assert back and text[back[0].start:back[0].end].startswith("Regístrese")
+    assert "DIRECTIVA" not in text[back[0].start:back[0].end]
+
+
+def test_roman_list_items_inside_an_annex_item_are_not_headings() -> None:
+    # Fictional: "I. Conductas:" in title case inside an item is a list, not a heading.
+    text = ("Artículo 1.- Aprobar la directiva ficticia.\n\nArtículo 2.- Publicar.\n\n"
+            "Regístrese, comuníquese y publíquese.\n\n"
+            "I. OBJETIVO\n\nUn objetivo ficticio.\n\nII. MECÁNICA\n\n2.1 Se consideran:\n\n"
+            "I. Conductas: la captación ficticia.\n\nII. Medios: el engaño ficticio.\n\n"
+            "III. VIGENCIA\n\nDesde mañana.")
+    seg = _seg(text, "es")
+    assert _numbers(seg) == ["1", "2", "I", "II", "III"]
+
+
+def test_fallback_skips_mastheads_running_headers_and_list_introductions() -> None:
+    # Fictional OCR'd gazette whose section numbers were lost.
+    rows = [("THE FICTIONAL GAZETTE", 1), ("EXTRAORDINARY", 1), ("NATIONAL FICTION SECRETARIAT", 1),
+            ("Capital City, the first day of a fictional month.", None),
+            ("Short title and commencement:", 1), ("(1) This Act may be called the Fictional Widgets Act.", None),
+            ("Definitions", 1), ('In this Act "widget" means a fictional thing.', None),
+            ("THE FICTIONAL GAZETTE, PAGE 2", 1), ("and includes any imaginary gadget.", None),
+            ("Selling widgets", 1), ("(1) A person who sells widgets commits an offence.", None),
+            ("In this section:", 1), ('"sell" includes barter.', None),
+            ("THE FICTIONAL GAZETTE EXTRA PAGE 3", 1), ("and exchange.", None),
+            ("Abetment of selling (1) Any person who abets the selling of widgets is liable.", None),
+            ("Repeal", 1), ("The Old Fictional Ordinance is repealed.", None),
+            ("THE FICTIONAL GAZETTE. PAGE 4", 1), ("Printed by a fictional press.", None)]
+    text, hints = _lines_with_hints(rows)
+    seg = _seg(text, hints=hints)
+    assert [p.heading for p in seg.top_level] == [
+        "Short title and commencement", "Definitions", "Selling widgets", "Abetment of selling", "Repeal"]
+    assert text[seg.matter[0].start:seg.matter[0].end].startswith("THE FICTIONAL GAZETTE")
+
+
+def test_a_status_line_repeated_under_every_article_is_not_its_heading() -> None:
+    # Fictional protocol with a status line printed under every article.
+    parts = []
+    for n in range(1, 5):
+        parts += [f"Article {n}", "Not yet in force on a fictional date", f"{n}. Each Member shall act fictionally."]
+    seg = _seg("\n".join(parts))
+    assert _numbers(seg) == ["1", "2", "3", "4"]
+    assert [p.heading for p in seg.top_level] == [None] * 4
+
+
+def test_a_title_shared_by_a_few_of_many_sections_is_kept() -> None:
+    # Fictional: "Interpretation" heads three of ten sections (one per Part).
+    titles = ["Interpretation", "Offences", "Penalties", "Interpretation", "Powers", "Duties",
+              "Interpretation", "Rules", "Repeal", "Savings"]
+    text = "\n\n".join(f"{n}. {t}\n\nFictional text of section {n}." for n, t in enumerate(titles, 1))
+    seg = _seg(text)
+    assert [p.heading for p in seg.top_level] == titles
+
+
+def test_a_rubric_printed_before_an_article_heads_the_next_article() -> None:
+    # Fictional code with rubrics on the line before each article (no blank lines).
+    text = ("Art. 1: Fazer algo fictício contra alguém, mediante violência ou grave ameaça imaginária:\n"
+            "Pena - detenção, de um a dois anos.\nAmeaça fictícia\n"
+            "Art. 2: Ameaçar alguém, por palavra ou gesto, de causar-lhe mal fictício e grave:\n"
+            "Pena - detenção, de um mês.\nPerseguição imaginária\n"
+            "Art. 3: Perseguir alguém, reiteradamente e por qualquer meio imaginário:\nPena - multa.")
+    seg = _seg(text, "pt")
+    top = seg.top_level
+    assert [p.heading for p in top] == [None, "Ameaça fictícia", "Perseguição imaginária"]
+    assert top[1].text.startswith("Ameaça fictícia\nArt. 2") and top[0].text.endswith("um a dois anos.")
+
+
+def test_a_single_short_closing_line_stays_with_its_provision() -> None:
+    # Fictional: one short line after a sentence is the end of section 1, not a rubric.
+    text = ("1. The Minister may make fictional rules.\nSee the Schedule\n"
+            "2. A person who sells widgets commits an offence.\n3. This Act binds the fictional State.")
+    seg = _seg(text)
+    assert seg.top_level[0].text.endswith("See the Schedule") and seg.top_level[1].heading is None
+
+
+def test_margin_notes_interleaved_at_page_ends_become_section_headings() -> None:
+    # Fictional PDF text: each page's margin notes follow its body as short lines.
+    page1 = ("1. This Act may be cited as the Fictional Widgets Act and shall\n"
+             "come into operation on such date as the Minister may appoint\n"
+             "by Order published in the fictional Gazette of the Republic.\n"
+             "2. Any person who sells a widget without a licence commits\n"
+             "an offence of widget selling and shall on conviction be liable\n"
+             "to imprisonment for a fictional term not exceeding one year.\n"
+             "Short title and\ndate of operation.\nOffence of\nwidget selling.")
+    page2 = ("3. The Minister may make regulations for the purposes of this\n"
+             "Act, including regulations on licences for selling widgets in\n"
+             "any part of the fictional Republic or outside its borders.\n"
+             "4. In this Act, unless the context otherwise requires, a widget\n"
+             "means a fictional thing made for sale to fictional persons.\n"
+             "Minister may make\nregulations.\nInterpretation.")
+    text = page1 + "\n\n" + page2
+    pages = [PageSpan(number=1, start=0, end=len(page1)), PageSpan(number=2, start=len(page1) + 2, end=len(text))]
+    seg = _seg(text, pages=pages)
+    assert [p.heading for p in seg.top_level] == [
+        "Short title and date of operation", "Offence of widget selling", "Minister may make regulations",
+        "Interpretation"]
+
+
+def test_provisions_of_annexes_that_restart_numbering_have_distinct_citations() -> None:
+    # Fictional decree with an annexed regulation and an Indonesian-style explanation.
+    es = _seg("Artículo 1.- Primero ficticio.\n\nArtículo 2.- Otro.\n\nANEXO\n\n"
+              "REGLAMENTO DE LA LEY FICTICIA\n\nArtículo 1.- Del anexo ficticio.\n\nArtículo 2.- Segundo del anexo.", "es")
+    assert [p.number for p in es.top_level] == ["1", "2", "1", "2"]
+    assert [p.citation for p in es.top_level] == ["Artículo 1", "Artículo 2", "Anexo, Artículo 1", "Anexo, Artículo 2"]
+    assert es.divisions[0].label == "ANEXO" and es.divisions[0].heading.startswith("REGLAMENTO")
+    idn = _seg("Pasal 1\nKetentuan fiktif.\n\nPasal 2\nKetentuan lain.\n\nPENJELASAN\n\nPasal 1\nCukup jelas.\n\n"
+               "Pasal 2\nCukup jelas.", "id")
+    assert [p.citation for p in idn.top_level] == ["Pasal 1", "Pasal 2", "Penjelasan Pasal 1", "Penjelasan Pasal 2"]
+
+
+def test_numbering_restarting_under_unnumbered_headings_is_cited_with_the_heading() -> None:
+    # Fictional Dutch guideline: numbered paragraphs restart under each unnumbered heading,
+    # one heading followed by an introductory paragraph.
+    rows = [("Achtergrond", 4), ("1", 3), ("Wijzigingen", 4), ("Tekst over fictieve wijzigingen.", None),
+            ("2", 3), ("Doel", 4), ("Tekst over een fictief doel.", None),
+            ("Opsporing", 4), ("1", 3), ("Signalen", 4), ("Tekst over fictieve signalen.", None),
+            ("2", 3), ("Onderzoek", 4), ("Tekst over fictief onderzoek.", None),
+            ("Slachtoffers", 4), ("Een inleidende fictieve alinea.", None),
+            ("1", 3), ("Verblijf", 4), ("Tekst over fictief verblijf.", None)]
+    text, hints = _lines_with_hints(rows)
+    seg = _seg(text, "nl", hints=hints)
+    assert _numbers(seg) == ["1", "2", "1", "2", "1"]
+    assert [p.citation for p in seg.top_level] == [
+        "Achtergrond, 1", "Achtergrond, 2", "Opsporing, 1", "Opsporing, 2", "Slachtoffers, 1"]
