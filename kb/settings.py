@@ -16,9 +16,16 @@ class Settings(BaseModel):
         home: Where the knowledge base lives (``CTKB_HOME``, default ``.ctkb``).
         corpus: Default corpus folder (``CTKB_CORPUS``, default ``corpus``).
         model: Sentence-transformers model name or path (``CTKB_MODEL``).
+        encoders: Dense encoders, comma-separated: ``minilm``, ``use`` (``CTKB_ENCODERS``).
         qdrant_url: Qdrant server URL (``CTKB_QDRANT_URL``); unset means embedded.
         qdrant_api_key: API key for the server (``CTKB_QDRANT_API_KEY``).
         doc_timeout: Seconds one document may take in extraction (``CTKB_DOC_TIMEOUT``).
+        collection: Qdrant collection (and edge shard directory) name (``CTKB_COLLECTION``).
+        qdrant_shards: Shards of a new server collection (``CTKB_QDRANT_SHARDS``).
+        qdrant_replication: Replication factor of a new server collection (``CTKB_QDRANT_REPLICATION``).
+        prefetch_limit: Candidates each named vector contributes before fusion (``CTKB_PREFETCH_LIMIT``).
+        rrf_k: Reciprocal-rank-fusion constant (``CTKB_RRF_K``); Qdrant's own default is 2, 60 is
+            the value from the RRF paper and flattens the head of each ranking less abruptly.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -26,9 +33,15 @@ class Settings(BaseModel):
     home: Path = Path(".ctkb")
     corpus: Path = Path("corpus")
     model: str | None = None
+    encoders: str = Field(default="minilm,use", pattern=r"^[a-z0-9_-]+(,[a-z0-9_-]+)*$")
     qdrant_url: str | None = None
     qdrant_api_key: str | None = None
     doc_timeout: float = Field(default=300.0, gt=0)
+    collection: str = Field(default="ctkb_chunks", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+    qdrant_shards: int = Field(default=1, ge=1)
+    qdrant_replication: int = Field(default=1, ge=1)
+    prefetch_limit: int = Field(default=50, ge=1, le=5000)
+    rrf_k: int = Field(default=60, ge=1)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> "Settings":
@@ -38,9 +51,15 @@ class Settings(BaseModel):
             "CTKB_HOME": "home",
             "CTKB_CORPUS": "corpus",
             "CTKB_MODEL": "model",
+            "CTKB_ENCODERS": "encoders",
             "CTKB_QDRANT_URL": "qdrant_url",
             "CTKB_QDRANT_API_KEY": "qdrant_api_key",
             "CTKB_DOC_TIMEOUT": "doc_timeout",
+            "CTKB_COLLECTION": "collection",
+            "CTKB_QDRANT_SHARDS": "qdrant_shards",
+            "CTKB_QDRANT_REPLICATION": "qdrant_replication",
+            "CTKB_PREFETCH_LIMIT": "prefetch_limit",
+            "CTKB_RRF_K": "rrf_k",
         }
         for var, name in mapping.items():
             if env.get(var):
@@ -51,3 +70,8 @@ class Settings(BaseModel):
     @property
     def catalog_path(self) -> Path:
         return self.home / "catalog.sqlite"
+
+    @property
+    def vectors_dir(self) -> Path:
+        """Where the embedded (edge) vector store keeps its shard."""
+        return self.home / "vectors"
