@@ -13,7 +13,7 @@ TEST_CORPUS := $(CTKB_CORPUS)
 endif
 PORT ?= 8501
 
-.PHONY: setup index demo app test clean
+.PHONY: setup index demo app test bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -34,6 +34,9 @@ demo: index
 
 test: setup
 	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m pytest -q
+
+bench: setup
+	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m bench.search
 
 clean:
 	rm -rf .ctkb .pytest_cache .hypothesis

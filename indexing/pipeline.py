@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Literal
+from typing import TYPE_CHECKING, Callable, Literal
 
 from indexing import clean as clean_stage
 from indexing import enrich as enrich_stage
@@ -21,6 +21,10 @@ from kb.catalog import Catalog
 from kb.errors import CtkbError, DocumentError, ManifestError, NeedsOcrError
 from kb.ids import sha256_file
 from kb.models import DocumentMeta, DocumentRecord
+from kb.store.base import StoreError
+
+if TYPE_CHECKING:
+    from indexing.vectors import VectorWriter
 
 UNKNOWN_COUNTRY = "XXX"  # ISO 3166 user-assigned code, "unspecified"
 
@@ -82,15 +86,18 @@ def entries_from_paths(paths: list[Path]) -> list[Entry]:
 
 
 class Indexer:
-    """Runs the stages over entries and writes each document to the catalogue.
+    """Runs the stages over entries and writes each document to the catalogue, then its
+    vectors to the store.
 
     Args:
         catalog: Where documents and provisions go.
+        vectors: Embeds provisions into the vector store; None indexes provisions only.
         force: Re-index even unchanged documents.
     """
 
-    def __init__(self, catalog: Catalog, *, force: bool = False) -> None:
+    def __init__(self, catalog: Catalog, vectors: VectorWriter | None = None, *, force: bool = False) -> None:
         self.catalog = catalog
+        self.vectors = vectors
         self.force = force
         self.version = pipeline_version()
         self._enricher = enrich_stage.Enricher()
@@ -121,10 +128,16 @@ class Indexer:
             not self.force and known is not None and known.sha256 == sha
             and known.pipeline_version == self.version and known.status != "failed"
         ):
+            if known.status == "indexed" and self.vectors is not None and known.embedded != self.vectors.fingerprint:
+                self._embed(known, self.catalog.provisions(known.id))  # text unchanged: no re-segmentation
+                return Outcome(meta.id, str(entry.file), "indexed", known.provisions, known.pages, known.language,
+                               message="re-embedded (encoders changed or vectors missing)", inferred=known.inferred)
             return Outcome(meta.id, str(entry.file), "skipped", known.provisions, known.pages, known.language,
                            message="unchanged", inferred=known.inferred)
         try:
             return self._index(entry, sha)
+        except StoreError:
+            raise  # the store is unusable for every document: stop the batch with its message
         except DocumentError as exc:
             status = "needs_ocr" if isinstance(exc, NeedsOcrError) else "failed"
             pages = exc.page_count if isinstance(exc, NeedsOcrError) else None
@@ -162,6 +175,7 @@ class Indexer:
         if meta.sha256 and meta.sha256 != sha:
             message = f"warning: sha256 differs from the manifest ({meta.sha256[:12]}… given, {sha[:12]}… found)"
         self.catalog.replace_document(record, clean, seg)
+        self._embed(record, seg.provisions)
         return Outcome(meta.id, str(entry.file), "indexed", record.provisions, record.pages, language,
                        message=message, inferred=inferred)
 
@@ -175,3 +189,13 @@ class Indexer:
             inferred=entry.inferred,
         )
         self.catalog.replace_document(record)
+        if self.vectors is not None:
+            self.vectors.ensure()
+            self.vectors.store.delete_document(meta.id)  # no stale points of an earlier version
+
+    def _embed(self, record: DocumentRecord, provisions: list) -> None:
+        """Vectors after the catalogue; the fingerprint last, so a crash in between is redone."""
+        if self.vectors is None:
+            return
+        chunks = self.vectors.write(record, provisions)
+        self.catalog.set_embedded(record.id, self.vectors.fingerprint, chunks)

@@ -141,6 +141,16 @@ class Catalog:
                     [(p.id, record.id, p.ordinal, p.parent_id, p.number, p.model_dump_json()) for p in seg.provisions],
                 )
 
+    def set_embedded(self, doc_id: str, fingerprint: str | None, chunks: int) -> None:
+        """Record that the document's vectors are in the store (written after the store)."""
+        with self.transaction() as db:
+            row = db.execute("SELECT record FROM documents WHERE id=?", (doc_id,)).fetchone()
+            if row is None:
+                raise NotFoundError("document", doc_id)
+            record = DocumentRecord.model_validate_json(row[0])
+            record = record.model_copy(update={"embedded": fingerprint, "chunks": chunks})
+            db.execute("UPDATE documents SET record=? WHERE id=?", (record.model_dump_json(), doc_id))
+
     def remove_document(self, doc_id: str) -> bool:
         with self.transaction() as db:
             return db.execute("DELETE FROM documents WHERE id=?", (doc_id,)).rowcount > 0
@@ -174,6 +184,13 @@ class Catalog:
     def divisions(self, doc_id: str) -> list[Division]:
         rows = self._db.execute("SELECT data FROM divisions WHERE doc_id=? ORDER BY ordinal", (doc_id,)).fetchall()
         return [Division.model_validate_json(r[0]) for r in rows]
+
+    def facets(self) -> list[tuple[str, str, str, str, str]]:
+        """(id, country, kind, language, status) of every document: cheap, for search planning."""
+        return self._db.execute(
+            "SELECT id, json_extract(record, '$.country'), coalesce(json_extract(record, '$.kind'), ''), "
+            "json_extract(record, '$.language'), status FROM documents"
+        ).fetchall()
 
     def provision_counts(self) -> dict[str, int]:
         """Top-level provision count per document."""

@@ -70,7 +70,10 @@ class _Budget:
     """Token counting against every encoder, with a cache (texts recur while packing)."""
 
     def __init__(self, encoders: Sequence[Encoder]) -> None:
-        self.encoders = list(encoders)
+        # Only encoders that cut long input off bound a chunk: USE reads any length (and its
+        # pure-Python tokenizer would dominate indexing time). Without such an encoder, all count.
+        hard = [e for e in encoders if getattr(e, "truncates", True)]
+        self.encoders = hard or list(encoders)
         self.limits = [int(e.max_tokens) for e in self.encoders]
         self._cache: list[dict[str, int]] = [{} for _ in self.encoders]
         # Tokens a text gets whatever it says ([CLS]/[SEP], BOS/EOS): counted once per

@@ -54,8 +54,9 @@ def index(
     paths: list[Path] = typer.Argument(None, help="Files or folders to index (metadata inferred)."),
     manifest: Optional[Path] = typer.Option(None, "--manifest", "-m", help="YAML manifest listing the documents."),
     force: bool = typer.Option(False, "--force", help="Re-index documents even when unchanged."),
+    no_embed: bool = typer.Option(False, "--no-embed", help="Store provisions only; embed on a later run."),
 ) -> None:
-    """Index documents into provisions. Unchanged documents are skipped; failures are listed."""
+    """Index documents into provisions and vectors. Unchanged documents are skipped; failures are listed."""
     from indexing.manifest import load_manifest
     from indexing.pipeline import Indexer, entries_from_paths
     from kb.render import index_progress, index_summary
@@ -75,9 +76,15 @@ def index(
         if missing:
             raise CtkbError(f"not found: {', '.join(map(str, missing))}", hint="give existing files or folders")
         entries, manifest_errors = entries_from_paths(list(paths)), []
-    indexer = Indexer(_catalog(), force=force)
-    with index_progress(err) as progress:
-        report = indexer.run(entries, progress)
+    from kb.knowledge import KnowledgeBase
+
+    kb = KnowledgeBase.open(state.settings)
+    try:
+        indexer = Indexer(kb.catalog, None if no_embed else kb.vector_writer(), force=force)
+        with index_progress(err) as progress:
+            report = indexer.run(entries, progress)
+    finally:
+        kb.close()
     report.manifest_errors = manifest_errors
     index_summary(out, report)
     if not report.ok:
@@ -115,6 +122,49 @@ def show(
         render.outline(out, view)
     else:
         render.provision_detail(out, view)
+
+
+@app.command()
+def search(
+    query: str = typer.Argument(..., help="What to look for, in any language."),
+    country: list[str] = typer.Option(None, "--country", "-c", help="ISO3 country code; repeat for several."),
+    language: list[str] = typer.Option(None, "--language", "-l", help="Document language (ISO 639-1); repeatable."),
+    kind: list[str] = typer.Option(None, "--kind", "-k", help="Document kind (act, regulation, ...); repeatable."),
+    year_min: Optional[int] = typer.Option(None, "--from-year", help="Documents from this year on."),
+    year_max: Optional[int] = typer.Option(None, "--to-year", help="Documents up to this year."),
+    mode: str = typer.Option("hybrid", "--mode", "-m", help="hybrid (default), semantic or exact."),
+    limit: int = typer.Option(10, "--limit", "-n", min=1, max=200, help="How many provisions."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Search provisions by meaning and by exact words, with filters."""
+    from kb import render
+    from kb.knowledge import KnowledgeBase
+
+    kb = KnowledgeBase.open(state.settings)
+    try:
+        hits = kb.search(query, countries=country, languages=language, kinds=kind, year_min=year_min,
+                         year_max=year_max, mode=mode, limit=limit)
+    finally:
+        kb.close()
+    if as_json:
+        print(json.dumps([h.as_json() for h in hits], ensure_ascii=False, indent=2))
+    else:
+        render.hits(out, query, hits)
+
+
+@app.command()
+def migrate(
+    to: str = typer.Option(..., "--to", help="Qdrant server URL, e.g. http://localhost:6333."),
+    api_key: Optional[str] = typer.Option(None, "--api-key", help="API key (default $CTKB_QDRANT_API_KEY)."),
+) -> None:
+    """Copy the embedded vector store into a Qdrant server, then verify counts and sample queries."""
+    from kb import render
+    from kb.knowledge import migrate_to_server
+
+    report = migrate_to_server(state.settings, to, api_key or state.settings.qdrant_api_key)
+    render.migration(out, report)
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 def main(argv: list[str] | None = None) -> None:

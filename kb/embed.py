@@ -31,12 +31,15 @@ class Encoder(Protocol):
         model_id: What made the vectors, recorded with the collection ("model@version").
         dimension: Vector size.
         max_tokens: Longest input the model reads whole; longer chunks are split before.
+        truncates: Whether input past ``max_tokens`` is cut off (sentence-transformers) rather
+            than read whole (USE averages over any length): only truncating encoders bound chunks.
     """
 
     name: str
     model_id: str
     dimension: int
     max_tokens: int
+    truncates: bool
 
     def count_tokens(self, text: str) -> int:
         """Tokens the model would see for ``text`` (before truncation)."""
@@ -113,6 +116,8 @@ class SentenceTransformerEncoder:
         name: The Qdrant vector name.
         batch_size: Texts per forward pass.
     """
+
+    truncates = True  # input past max_seq_length is cut off: chunks must fit
 
     def __init__(self, model: str | None = None, name: str = "minilm", batch_size: int = DEFAULT_BATCH) -> None:
         self.name = name
@@ -219,6 +224,7 @@ class UseEncoder:
     def __init__(self, name: str = "use", max_tokens: int = 512, threads: int = 1) -> None:
         self.name = name
         self.max_tokens = max_tokens
+        self.truncates = False  # USE averages over any length; max_tokens is only a soft cap
         self.threads = threads
         self._use: Any = None
 

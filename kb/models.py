@@ -258,3 +258,5 @@ class DocumentRecord(Strict):
     meta: dict[str, Any] = Field(default_factory=dict)
     inferred: dict[str, str] = Field(default_factory=dict, description="Metadata inferred, not given.")
     indexed_at: str | None = None
+    embedded: str | None = Field(default=None, description="Fingerprint of the encoders that made its vectors.")
+    chunks: int = Field(default=0, description="Points in the vector store.")

@@ -149,3 +149,43 @@ def penalty_summary(penalty: dict[str, Any]) -> str:
         amount = penalty.get("fine_amount_max")
         parts.append(f"fine up to {amount:,.0f} {penalty.get('currency') or ''}".strip() if amount else "fine")
     return "; ".join(parts) or "penalty"
+
+
+def marked(text: str, spans: list[tuple[int, int]], limit: int = 700) -> str:
+    """Rich markup of ``text`` with ``spans`` highlighted, cut to about ``limit`` characters
+    around the first match. Text is escaped: provision text never becomes markup."""
+    lo = 0
+    if spans and spans[0][0] > limit // 2:
+        lo = max(0, spans[0][0] - limit // 4)
+        lo = text.rfind(" ", 0, lo) + 1
+    hi = min(len(text), lo + limit)
+    parts, pos = [], lo
+    for s, e in spans:
+        if s < pos or e > hi:
+            continue
+        parts.append(escape(text[pos:s]))
+        parts.append(f"[bold yellow]{escape(text[s:e])}[/]")
+        pos = e
+    parts.append(escape(text[pos:hi]))
+    return ("…" if lo else "") + "".join(parts) + ("…" if hi < len(text) else "")
+
+
+def hits(console: Console, query: str, found: list) -> None:
+    """Search results: document, country, citation, page, score, then the text with matches marked."""
+    if not found:
+        console.print(f"No provision found for {escape(query)!r}. Try another mode (--mode semantic) or fewer filters.")
+        return
+    for rank, h in enumerate(found, 1):
+        pages = _pages(h.pages) if h.pages else ""
+        heading = f" — {escape(h.heading)}" if h.heading else ""
+        console.print(
+            f"[bold]{rank}. {escape(h.citation)}{heading}[/]  [cyan]{h.country}[/] {escape(h.title[:80])}"
+            f"  [dim]{pages} score {h.score:.3f}[/]", highlight=False,
+        )
+        console.print(marked(h.text, h.highlights), highlight=False)
+        console.print()
+
+
+def migration(console: Console, report) -> None:
+    """What ``ctkb migrate`` did and whether the copy checks out."""
+    console.print(report.summary(), highlight=False)

@@ -229,7 +229,7 @@ def test_property_chunks_fit_every_encoder_and_cover_the_provision_exactly(minil
 
 
 @pytest.mark.corpus
-def test_real_provisions_fit_the_real_minilm_and_use_tokenizers(corpus_dir, manifest, minilm):
+def test_real_provisions_fit_minilm_which_truncates_while_use_reads_any_length(corpus_dir, manifest, minilm):
     from indexing.clean import prepare
     from indexing.segment import segment
 
@@ -239,9 +239,21 @@ def test_real_provisions_fit_the_real_minilm_and_use_tokenizers(corpus_dir, mani
         entry = manifest[doc_id]
         _, clean = prepare(corpus_dir / entry["path"])
         seg = segment(clean, doc_id=doc_id, doc_sha256=entry["sha256"], language=entry["language"])
-        encoders = [minilm, UseEncoder()]
-        chunks = chunk_provisions(seg.provisions, entry["title"], encoders)
-        check_chunks(clean.text, seg.provisions, chunks, encoders)
+        use = UseEncoder()
+        assert not use.truncates and minilm.truncates
+        chunks = chunk_provisions(seg.provisions, entry["title"], [minilm, use])
+        check_chunks(clean.text, seg.provisions, chunks, [minilm])  # USE bounds nothing: it averages any length
         assert len(chunks) >= len(seg.top_level)
         checked += 1
     assert checked == 2
+
+
+def test_an_encoder_that_reads_any_length_does_not_bound_chunks():
+    class ReadsAnyLength(WordEncoder):
+        truncates = False
+
+    doc, provisions = make_provisions([f"{SENTENCE} " * 4])
+    chunks = chunk_provisions(provisions, TITLE, [WordEncoder(400), ReadsAnyLength(12)])
+    assert len(chunks) == 1 and len(chunks[0].embed_text.split()) > 12
+    only_soft = chunk_provisions(provisions, TITLE, [ReadsAnyLength(12)])  # none truncates: it bounds chunks
+    assert len(only_soft) > 1
