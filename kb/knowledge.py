@@ -116,7 +116,10 @@ class KnowledgeBase:
 
         if mode not in MODES:
             raise CtkbError(f"unknown search mode {mode!r}", hint=f"use one of: {', '.join(MODES)}")
-        weights = weights_for(mode, self.languages_reached(flt), [e.name for e in self.encoders], self.sparse.name)
+        from indexing.infer import language_of
+
+        weights = weights_for(mode, self.languages_reached(flt), [e.name for e in self.encoders], self.sparse.name,
+                              query_language=language_of(text) if len(text.split()) >= 3 else None)
         dense = {e.name: e.encode_query(text).tolist() for e in self.encoders if weights.get(e.name, 0) > 0}
         sparse = {}
         if weights.get(self.sparse.name, 0) > 0:

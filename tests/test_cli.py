@@ -13,9 +13,9 @@ from conftest import REPO, run_ctkb
 from kb.cli import app
 
 
-@pytest.fixture()
-def sample_home(tmp_path: Path, sample_corpus: Path) -> Path:
-    home = tmp_path / "home"
+@pytest.fixture(scope="module")
+def sample_home(tmp_path_factory: pytest.TempPathFactory, sample_corpus: Path) -> Path:
+    home = tmp_path_factory.mktemp("sample") / "home"
     run_ctkb("index", "--manifest", str(sample_corpus / "manifest.yaml"), home=home, check=True)
     return home
 
@@ -102,3 +102,33 @@ def test_files_without_a_manifest_get_inferred_metadata_shown(tmp_path: Path, sa
 def test_docs_on_an_empty_knowledge_base_says_how_to_add_documents(tmp_path: Path) -> None:
     result = run_ctkb("docs", home=tmp_path / "empty", check=True)
     assert "ctkb index" in result.stdout
+
+
+def test_search_json_gives_citable_hits_with_highlighted_words(sample_home: Path) -> None:
+    hits = json.loads(run_ctkb("search", "non-punishment of victims", "--json", home=sample_home, check=True).stdout)
+    assert hits, "no hits"
+    for hit in hits:
+        assert {"doc_id", "country", "title", "citation", "number", "pages", "score", "text"} <= set(hit)
+    top = hits[0]
+    assert (top["doc_id"], top["number"]) == ("xaa-tip-act-2021", "6")
+    assert any(top["text"][s:e].lower().startswith("victim") for s, e in top["highlights"])
+
+
+def test_an_english_query_finds_the_spanish_provision_when_searching_that_country(sample_home: Path) -> None:
+    out = run_ctkb("search", "victims are not punished for crimes they were forced to commit", "--country", "XAB",
+                   "--json", "--limit", "3", home=sample_home, check=True).stdout
+    hits = json.loads(out)
+    assert hits and all(h["country"] == "XAB" for h in hits)
+    assert "5" in [h["number"] for h in hits]
+
+
+def test_exact_search_ignores_accents(sample_home: Path) -> None:
+    hits = json.loads(run_ctkb("search", "victimas punibles", "--mode", "exact", "--json", home=sample_home,
+                               check=True).stdout)
+    assert hits and hits[0]["doc_id"] == "xab-ley-trata-2019" and hits[0]["number"] == "5"
+
+
+def test_an_unknown_search_mode_lists_the_valid_ones(sample_home: Path) -> None:
+    result = run_ctkb("search", "shelter", "--mode", "fuzzy", home=sample_home)
+    assert result.returncode == 1
+    assert "hybrid, semantic, exact" in result.stderr and "Traceback" not in result.stderr

@@ -57,5 +57,5 @@ def test_hybrid_search_is_best_or_tied_on_recall_at_10(quality: dict) -> None:
 
 
 def test_hybrid_search_finds_most_answers(quality: dict) -> None:
-    assert quality["modes"]["hybrid"]["overall"]["recall_at_k"] >= 0.6
-    assert quality["modes"]["hybrid"]["overall"]["mrr"] >= 0.5
+    assert quality["modes"]["hybrid"]["overall"]["recall_at_k"] >= 0.80  # measured 0.841
+    assert quality["modes"]["hybrid"]["overall"]["mrr"] >= 0.75  # measured 0.822
