@@ -169,6 +169,10 @@ def migrate(
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the app and turns library errors into one-line messages."""
+    import logging
+
+    # pypdf logs repair notes ("EOF marker not found") for files we then report ourselves.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         app(args=argv, standalone_mode=False)
     except CtkbError as exc:

@@ -132,3 +132,9 @@ def test_an_unknown_search_mode_lists_the_valid_ones(sample_home: Path) -> None:
     result = run_ctkb("search", "shelter", "--mode", "fuzzy", home=sample_home)
     assert result.returncode == 1
     assert "hybrid, semantic, exact" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_migrate_copies_the_embedded_store_into_the_in_memory_server_stand_in(sample_home: Path) -> None:
+    result = run_ctkb("migrate", "--to", ":memory:", home=sample_home, check=True)
+    assert "counts equal" in result.stdout
+    assert "15/15 sample queries alike" in result.stdout

@@ -69,6 +69,12 @@ class SearchFilter(Strict):
     year_min: int | None = None
     year_max: int | None = None
 
+    def keyword_conditions(self) -> list[tuple[str, list[str]]]:
+        """(payload key, accepted values) for every keyword field that filters."""
+        fields = (("country", self.countries), ("language", self.languages), ("kind", self.kinds),
+                  ("doc_id", self.doc_ids), ("number", self.numbers))
+        return [(key, list(values)) for key, values in fields if values]
+
     @property
     def empty(self) -> bool:
         return not (self.countries or self.languages or self.kinds or self.doc_ids or self.numbers

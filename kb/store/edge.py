@@ -100,15 +100,8 @@ def edge_filter(flt: SearchFilter) -> Filter | None:
     if flt.empty:
         return None
     must: list[Any] = []
-    for key, values in (
-        ("country", flt.countries),
-        ("language", flt.languages),
-        ("kind", flt.kinds),
-        ("doc_id", flt.doc_ids),
-        ("number", flt.numbers),
-    ):
-        if values:
-            must.append(FieldCondition(key, match=MatchAny(list(values))))
+    for key, values in flt.keyword_conditions():
+        must.append(FieldCondition(key, match=MatchAny(values)))
     if flt.year_min is not None or flt.year_max is not None:
         must.append(FieldCondition("year", range=RangeFloat(gte=flt.year_min, lte=flt.year_max)))
     return Filter(must=must)

@@ -42,15 +42,8 @@ def server_filter(flt: SearchFilter) -> qm.Filter | None:
     if flt.empty:
         return None
     must: list[Any] = []
-    for key, values in (
-        ("country", flt.countries),
-        ("language", flt.languages),
-        ("kind", flt.kinds),
-        ("doc_id", flt.doc_ids),
-        ("number", flt.numbers),
-    ):
-        if values:
-            must.append(qm.FieldCondition(key=key, match=qm.MatchAny(any=list(values))))
+    for key, values in flt.keyword_conditions():
+        must.append(qm.FieldCondition(key=key, match=qm.MatchAny(any=values)))
     if flt.year_min is not None or flt.year_max is not None:
         must.append(qm.FieldCondition(key="year", range=qm.Range(gte=flt.year_min, lte=flt.year_max)))
     return qm.Filter(must=must)
