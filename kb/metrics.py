@@ -16,6 +16,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from kb.models import norm_number
+
 LEVEL_VALUE = {"absent": 0, "partial": 1, "present": 2}
 
 
@@ -31,10 +33,6 @@ class Pair:
     predicted: str
     gold_evidence: tuple[str, ...] = ()
     predicted_evidence: tuple[str, ...] = field(default=())
-
-
-def norm_number(number: str) -> str:
-    return number.strip().rstrip(".").replace(" ", "").lower()
 
 
 def _f1(tp: int, fp: int, fn: int) -> float:

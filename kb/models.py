@@ -34,6 +34,11 @@ ProvisionKind = Literal[
 DivisionKind = Literal["part", "chapter", "title", "book", "division", "subdivision", "schedule_group"]
 
 
+def norm_number(number: str) -> str:
+    """A printed provision number for comparison: case, spaces and a trailing period ignored."""
+    return number.strip().rstrip(".").replace(" ", "").lower()
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
 

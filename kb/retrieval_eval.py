@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import Field
 
-from kb.models import Strict
+from kb.models import Strict, norm_number
 
 
 class Answer(Strict):
@@ -45,14 +45,10 @@ def load_queries(path: str | Path) -> list[LabelledQuery]:
     return QuerySet.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8"))).queries
 
 
-def _norm(number: str) -> str:
-    return number.strip().rstrip(".").replace(" ", "").lower()
-
-
 def score_ranking(ranked: list[tuple[str, str]], answers: list[Answer], k: int = 10) -> tuple[float, float]:
     """(recall@k, reciprocal rank) of one ranked list of (doc_id, number)."""
-    gold = {(a.doc, _norm(a.number)) for a in answers}
-    got = [(d, _norm(n)) for d, n in ranked]
+    gold = {(a.doc, norm_number(a.number)) for a in answers}
+    got = [(d, norm_number(n)) for d, n in ranked]
     found = gold & set(got[:k])
     rr = next((1.0 / (i + 1) for i, pair in enumerate(got) if pair in gold), 0.0)
     return len(found) / len(gold), rr

@@ -6,7 +6,7 @@ from typing import Any
 
 from kb.catalog import Catalog
 from kb.errors import NotFoundError
-from kb.models import DocumentRecord, Provision
+from kb.models import DocumentRecord, Provision, norm_number
 
 
 def document_summary(record: DocumentRecord) -> dict[str, Any]:
@@ -62,10 +62,6 @@ def provision_tree(provisions: list[Provision]) -> list[dict[str, Any]]:
     return roots
 
 
-def _norm(number: str) -> str:
-    return number.strip().rstrip(".").replace(" ", "").lower()
-
-
 def document_view(catalog: Catalog, doc_id: str, provision: str | None = None) -> dict[str, Any]:
     """A document with its top-level provisions (and their subsections), or one provision.
 
@@ -82,8 +78,8 @@ def document_view(catalog: Catalog, doc_id: str, provision: str | None = None) -
     view["divisions"] = [d.model_dump() for d in catalog.divisions(doc_id)]
     tree = provision_tree(catalog.provisions(doc_id))
     if provision is not None:
-        wanted = _norm(provision)
-        chosen = [node for node in tree if _norm(node["number"]) == wanted]
+        wanted = norm_number(provision)
+        chosen = [node for node in tree if norm_number(node["number"]) == wanted]
         if not chosen:
             raise NotFoundError(f"provision of {doc_id} numbered", provision, [n["number"] for n in tree])
         tree = chosen
