@@ -56,11 +56,12 @@ def _matcher(language: str):
     return matcher
 
 
+def modality_of(doc, language: str) -> Modality:
+    """Duty and power words in a document tokenised by the cue pipeline of ``language``."""
+    labels = {doc.vocab.strings[m] for m, _, _ in _matcher(language)(doc)}
+    return Modality(duty="duty" in labels, power="power" in labels)
+
+
 def modality(texts: list[str], language: str) -> list[Modality]:
     """Duty and power words found in each text."""
-    nlp, matcher = _nlp(language), _matcher(language)
-    out = []
-    for doc in nlp.pipe(texts, batch_size=64):
-        labels = {doc.vocab.strings[m] for m, _, _ in matcher(doc)}
-        out.append(Modality(duty="duty" in labels, power="power" in labels))
-    return out
+    return [modality_of(doc, language) for doc in _nlp(language).pipe(texts, batch_size=64)]

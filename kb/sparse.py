@@ -59,13 +59,9 @@ def term_index(term: str) -> int:
 @lru_cache(maxsize=None)
 def _tokenizer(language: str) -> tuple[Any, frozenset[str]]:
     """spaCy's tokenizer and folded stopword set for ``language`` (cached per language)."""
-    import spacy
+    from kb.nlp import blank
 
-    try:
-        nlp = spacy.blank(language)
-    except (ImportError, ValueError, KeyError):
-        # Unknown code, or a language whose tokenizer needs an extra package (ja, zh, th...).
-        nlp = spacy.blank(FALLBACK_LANGUAGE)
+    nlp = blank(language)  # shared with the cue matcher; falls back to "xx" for unknown codes
     stops = frozenset(fold(w) for w in nlp.Defaults.stop_words) - KEEP
     return nlp.tokenizer, stops
 
