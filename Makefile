@@ -1,4 +1,4 @@
-# ctkb: `make demo` (index + app) and `make test`. Everything installs into .venv.
+# ctkb: `make demo` (index + score + app) and `make test`. Everything installs into .venv.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -13,7 +13,7 @@ TEST_CORPUS := $(CTKB_CORPUS)
 endif
 PORT ?= 8501
 
-.PHONY: setup index demo app test bench clean
+.PHONY: setup index score demo app test bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -28,7 +28,10 @@ setup: $(STAMP)
 index: setup
 	CTKB_CORPUS=$(DEMO_CORPUS) $(VENV)/bin/ctkb index
 
-demo: index
+score: index
+	CTKB_CORPUS=$(DEMO_CORPUS) $(VENV)/bin/ctkb score
+
+demo: score
 	@echo "Opening the app on http://localhost:$(PORT) (Ctrl-C to stop)"
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
@@ -37,6 +40,7 @@ test: setup
 
 bench: setup
 	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m bench.search
+	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m bench.score
 
 clean:
 	rm -rf .ctkb .pytest_cache .hypothesis

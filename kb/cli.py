@@ -20,7 +20,8 @@ from kb.settings import Settings
 
 app = typer.Typer(
     name="ctkb",
-    help="Counter-trafficking knowledge base: index national laws into provisions and query them.",
+    help="Counter-trafficking knowledge base: index national laws into provisions, search them, score them "
+    "against the 4P rubric.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -83,12 +84,28 @@ def index(
         indexer = Indexer(kb.catalog, None if no_embed else kb.vector_writer(), force=force)
         with index_progress(err) as progress:
             report = indexer.run(entries, progress)
+        prepared = None if no_embed else _prepare_rubric(kb)
     finally:
         kb.close()
     report.manifest_errors = manifest_errors
     index_summary(out, report)
+    if prepared:
+        out.print(f"rubric {state.settings.rubric}: {prepared} query and model-provision texts embedded for scoring")
     if not report.ok:
         raise typer.Exit(1 if not report.by_status("indexed") and not report.by_status("skipped") else 0)
+
+
+def _prepare_rubric(kb) -> int | None:
+    """Embed the default rubric's texts now, so the first `ctkb score` needs no model."""
+    from kb.scoring.service import prepare_rubric
+
+    if not state.settings.rubric.is_file() or kb.store.spec() is None:
+        return None
+    try:
+        return prepare_rubric(kb, state.settings.rubric)
+    except CtkbError as exc:  # a broken rubric must not fail the indexing that succeeded
+        err.print(f"[yellow]rubric not prepared for scoring:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        return None
 
 
 @app.command()
@@ -165,6 +182,11 @@ def migrate(
     render.migration(out, report)
     if not report.ok:
         raise typer.Exit(1)
+
+
+from kb.cli_scoring import register as _register_scoring  # noqa: E402 - after `app` exists
+
+_register_scoring(app, state, out, err)
 
 
 def main(argv: list[str] | None = None) -> None:

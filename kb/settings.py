@@ -26,6 +26,8 @@ class Settings(BaseModel):
         prefetch_limit: Candidates each named vector contributes before fusion (``CTKB_PREFETCH_LIMIT``).
         rrf_k: Reciprocal-rank-fusion constant (``CTKB_RRF_K``); Qdrant's own default is 2, 60 is
             the value from the RRF paper and flattens the head of each ranking less abruptly.
+        rubric: The rubric scored against by default (``CTKB_RUBRIC``, default ``rubrics/4p.yaml``);
+            its calibration is the ``.calibration.json`` file next to it.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -42,6 +44,7 @@ class Settings(BaseModel):
     qdrant_replication: int = Field(default=1, ge=1)
     prefetch_limit: int = Field(default=50, ge=1, le=5000)
     rrf_k: int = Field(default=60, ge=1)
+    rubric: Path = Path("rubrics/4p.yaml")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> "Settings":
@@ -60,6 +63,7 @@ class Settings(BaseModel):
             "CTKB_QDRANT_REPLICATION": "qdrant_replication",
             "CTKB_PREFETCH_LIMIT": "prefetch_limit",
             "CTKB_RRF_K": "rrf_k",
+            "CTKB_RUBRIC": "rubric",
         }
         for var, name in mapping.items():
             if env.get(var):

@@ -57,7 +57,25 @@ def run_ctkb(*args: str, home: Path, env: dict[str, str] | None = None, check: b
 
 @pytest.fixture(scope="session")
 def real_home(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Path:
-    """A knowledge base with the whole real corpus indexed through the CLI, once per session."""
+    """A knowledge base with the whole real corpus indexed through the CLI, once per session.
+
+    For quicker local iterations, ``CTKB_TEST_REAL_HOME`` may name a home indexed the same
+    way; it is copied (never modified) and then brought up to date by the same command.
+    """
     home = tmp_path_factory.mktemp("real-home")
+    prebuilt = os.environ.get("CTKB_TEST_REAL_HOME")
+    if prebuilt:
+        import shutil
+
+        shutil.copytree(prebuilt, home, dirs_exist_ok=True)
     run_ctkb("index", "--manifest", str(corpus_dir / "manifest.yaml"), home=home)
     return home
+
+
+@pytest.fixture(scope="session")
+def dev_gold(corpus_dir: Path) -> Path:
+    """The development gold labels, beside the real corpus (../shared/gold/dev.yaml)."""
+    path = corpus_dir.parent / "gold" / "dev.yaml"
+    if not path.is_file():
+        pytest.fail(f"no gold labels at {path}: the tests expect ../shared/gold/dev.yaml beside the corpus")
+    return path
