@@ -90,7 +90,8 @@ def index(
     report.manifest_errors = manifest_errors
     index_summary(out, report)
     if prepared:
-        out.print(f"rubric {state.settings.rubric}: {prepared} query and model-provision texts embedded for scoring")
+        out.print(f"rubric {state.settings.rubric}: {prepared} query and model-provision texts embedded for scoring",
+                  soft_wrap=True)
     if not report.ok:
         raise typer.Exit(1 if not report.by_status("indexed") and not report.by_status("skipped") else 0)
 

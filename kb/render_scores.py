@@ -93,13 +93,14 @@ def country_table(console: Console, country: str, rows, pillars: dict[str, float
                   + escape(", ".join(rows[0].rests_on if rows else [])))
     console.print("coverage  " + "   ".join(f"{pillar_names.get(p, p)} {v:.0%}" for p, v in pillars.items()))
     table = Table(show_lines=False)
-    for col in ("criterion", "title", "level", "confidence", "evidence (document: provision, page)"):
+    for col in ("criterion", "title", "level", "confidence (language)", "evidence (document: provision, page)"):
         table.add_column(col, overflow="fold")
     for r in rows:
         evidence = "; ".join(
             f"{e.doc_id}: {e.citation}" + (f", p. {e.page_start}" if e.page_start else "") for e in r.evidence)
-        table.add_row(r.criterion, escape(titles.get(r.criterion, "")), _level(r.level), f"{r.confidence:.2f}",
-                      escape(evidence))
+        lang = r.language + ("" if r.cues_in_language else ", similarity only")
+        table.add_row(r.criterion, escape(titles.get(r.criterion, "")), _level(r.level),
+                      f"{r.confidence:.2f} ({lang})", escape(evidence))
     console.print(table)
     if rows:
         console.print(f"[dim]{escape(rows[0].caveat)}[/]")

@@ -301,7 +301,7 @@ def test_criteria_nobody_scored_are_left_out_not_shown_absent() -> None:
 
 def _cs(criterion: str, pillar: str, level: str) -> CountryScore:
     return CountryScore(
-        country="XAA", criterion=criterion, pillar=pillar, title=criterion, level=level, confidence=0.5,
+        country="XAA", criterion=criterion, pillar=pillar, title=criterion, level=level, confidence=0.5, language="en",
         best_doc_id=None if level == "absent" else "doc-a", rests_on=["doc-a"],
     )
 

@@ -24,7 +24,7 @@ import numpy as np
 from pydantic import Field, ValidationError
 
 from kb.errors import CtkbError
-from kb.metrics import LEVEL_VALUE, Pair, kappa_quadratic, summary
+from kb.metrics import Pair, kappa_quadratic, summary
 from kb.models import Strict, norm_number
 from kb.rubric import Rubric
 from kb.scoring.features import EVIDENCE_FEATURES, LEVEL_FEATURES, evidence_matrix, level_vector
@@ -225,5 +225,5 @@ def fit(examples: list[Example], rubric: Rubric, fitted_on: dict[str, str | int]
     return cal
 
 
-__all__ = ["Calibration", "CalibrationError", "Example", "LEVEL_VALUE", "calibration_path", "evidence_probabilities",
-           "fit", "load_calibration", "save_calibration"]
+__all__ = ["Calibration", "CalibrationError", "Example", "calibration_path", "evidence_probabilities", "fit",
+           "load_calibration", "save_calibration"]

@@ -58,6 +58,8 @@ def country_view(scores: list[Score], rubric_criteria: list[tuple[str, str, str]
                     level=best.level,
                     # Absent everywhere: the best is the most confident "not found".
                     confidence=best.confidence,
+                    language=best.language,
+                    cues_in_language=best.cues_in_language,
                     best_doc_id=None if absent else best.doc_id,
                     evidence=[] if absent else list(best.evidence),
                     rests_on=rests_on,

@@ -90,6 +90,8 @@ class CountryScore(Strict):
     title: str
     level: Level
     confidence: float
+    language: str = Field(description="Language of the document the level comes from, shown with the confidence.")
+    cues_in_language: bool = True
     best_doc_id: str | None = Field(description="The document the level comes from (None when absent everywhere).")
     evidence: list[Evidence] = Field(default_factory=list)
     rests_on: list[str] = Field(description="Every document of the country that was scored.")

@@ -69,7 +69,7 @@ def provision_reasons(p: ProvisionSignals, min_years: float | None, modality_mat
     return out
 
 
-def pair_reasons(pair: PairSignals, ctx: DocContext, level: str, evidence: list[int]) -> list[str]:
+def pair_reasons(pair: PairSignals, ctx: DocContext, level: str) -> list[str]:
     """Why the pair got its level, citing provisions."""
     c = pair.criterion
     tops = ctx.tops
@@ -177,5 +177,5 @@ def score_pair(pair: PairSignals, ctx: DocContext, cal: Calibration) -> Score:
     return Score(
         doc_id=ctx.record.id, country=ctx.record.country, language=pair.language, criterion=c.id, pillar=c.pillar,
         level=level, confidence=round(confidence, 4), p_addressed=round(p_addressed, 4), evidence=evidence,
-        reasons=pair_reasons(pair, ctx, level, [i for i, _ in ranked]), cues_in_language=pair.cues_in_language,
+        reasons=pair_reasons(pair, ctx, level), cues_in_language=pair.cues_in_language,
     )

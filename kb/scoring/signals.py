@@ -151,7 +151,8 @@ class SignalExtractor:
             owners.append(owner)
             for name in self.encoder_names:
                 rows[name].append(point.dense[name])
-        mats = {name: np.asarray(r, dtype=np.float32).reshape(len(owners), -1) for name, r in rows.items()}
+        mats = {name: np.asarray(r, dtype=np.float32).reshape(len(owners), -1) if owners else np.zeros((0, 1), np.float32)
+                for name, r in rows.items()}
         return mats, np.asarray(owners, dtype=np.int64), points
 
     @staticmethod
