@@ -1,7 +1,7 @@
 """The scorer: signals + calibration -> a level per criterion, with evidence and reasons.
 
     scorer = Scorer(kb, rubric, calibration)
-    scores = scorer.score_document("zmb-ahta-2008")
+    scores = scorer.score_document("xaa-tip-act-2021")  # any indexed document id
 
 Reasons are written for an advisor: which cue was found where, whether the wording is a
 duty or only a power, what the maximum penalty is, how close the closest provision is to
