@@ -55,9 +55,15 @@ class KnowledgeBase:
         settings: Where things are and which models to use.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, store: Store | None = None, encoders: list | None = None) -> None:
         self.settings = settings
         self.catalog = Catalog(settings.catalog_path)
+        # A long-lived process (the app) opens the heavy parts once and lends them to a
+        # short-lived KnowledgeBase per request, whose catalogue stays in its own thread.
+        if store is not None:
+            self.__dict__["store"] = store
+        if encoders is not None:
+            self.__dict__["encoders"] = encoders
 
     @classmethod
     def open(cls, settings: Settings | None = None) -> "KnowledgeBase":

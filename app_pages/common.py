@@ -1,0 +1,87 @@
+"""Shared helpers of the app's pages: settings, the catalogue, the current run, empty states."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from kb.app_data import LEVEL_COLOUR, board, latest_run
+from kb.catalog import Catalog
+from kb.errors import CtkbError
+from kb.rubric import load_rubric
+from kb.scoring.runs import RunStore
+from kb.settings import Settings
+
+
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+def catalog() -> Catalog:
+    """Opened per script run: SQLite connections must stay in the thread that made them."""
+    return Catalog(settings().catalog_path)
+
+
+def empty_state() -> None:
+    st.info("The knowledge base is empty. Add documents on the **Documents** page, or index a corpus with "
+            "`ctkb index --manifest FILE` and score it with `ctkb score` (`make demo` does both).")
+
+
+@st.cache_resource(show_spinner=False)
+def _rubric(path: str, mtime: float):
+    return load_rubric(path)
+
+
+@st.cache_data(show_spinner="Reading the run…", max_entries=4)
+def _board(catalog_path: str, run_id: str, rubric_path: str, mtime: float):
+    """A run's board and scores, once per run (a run never changes after it is stored)."""
+    cat = Catalog(catalog_path)
+    try:
+        run = RunStore(cat).get(run_id)
+        rubric = _rubric(rubric_path, mtime)
+        return board(cat, run, rubric), RunStore(cat).scores(run_id)
+    finally:
+        cat.close()
+
+
+def current_board():
+    """(catalogue, rubric, board) of the latest run, or Nones after a message saying what to do."""
+    cat = catalog()
+    if not cat.documents():
+        empty_state()
+        return None, None, None
+    run = latest_run(cat)
+    if run is None:
+        st.info("Documents are indexed but not scored yet. Run `ctkb score`, then reload this page.")
+        return None, None, None
+    path = Path(run.rubric_path) if Path(run.rubric_path).is_file() else settings().rubric
+    try:
+        mtime = path.stat().st_mtime
+        rubric = _rubric(str(path), mtime)
+        b, _ = _board(str(settings().catalog_path), run.id, str(path), mtime)
+        return cat, rubric, b
+    except (CtkbError, OSError) as exc:
+        st.error(str(exc))
+        return None, None, None
+
+
+def run_scores(run_id: str):
+    """The scores of a run (cached with its board)."""
+    cat_path = str(settings().catalog_path)
+    run = RunStore(catalog()).get(run_id)
+    path = Path(run.rubric_path) if Path(run.rubric_path).is_file() else settings().rubric
+    return _board(cat_path, run_id, str(path), path.stat().st_mtime)[1]
+
+
+def level_chip(level: str) -> str:
+    """A coloured level label (Markdown; the level words are ours, never document text)."""
+    colour = {"present": "green", "partial": "orange", "absent": "red"}[level]
+    return f":{colour}[**{level}**]"
+
+
+def cell_style(value: str) -> str:
+    for level, mark in (("present", "●"), ("partial", "◐"), ("absent", "○")):
+        if value.startswith(mark):
+            return f"background-color: {LEVEL_COLOUR[level]}"
+    return ""

@@ -1,0 +1,88 @@
+"""Country profile: the 4P scorecard, the gaps with evidence and reasons, how other countries
+drafted the missing provision, and the advisor's review."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages.common import current_board, level_chip, run_scores
+from kb.app_data import escape_markdown, gaps, marked_markdown, scorecard
+from kb.compare import context, drafting_examples
+from kb.reviews import ReviewStore, apply_reviews
+
+st.title("Country profile")
+cat, rubric, b = current_board()
+if b is not None:
+    countries = sorted(b.countries)
+    wanted = st.query_params.get("country") or st.session_state.get("country") or countries[0]
+    country = st.selectbox("Country", countries, index=countries.index(wanted) if wanted in countries else 0)
+    st.query_params["country"] = country
+    rows = b.countries[country]
+    reviews = ReviewStore(cat).current(country)
+    cells = {c.machine.criterion: c for c in apply_reviews(rows, reviews)}
+    st.caption(f"Rests on: {', '.join(rows[0].rests_on)} · run {b.run.id}")
+    st.warning(rows[0].caveat)
+    st.dataframe(scorecard(rows, rubric), hide_index=True, width="stretch")
+    scores = run_scores(b.run.id)
+    criteria = {c.id: c for c in rubric.criteria}
+
+    def show(row) -> None:
+        c = criteria[row.criterion]
+        cell = cells[row.criterion]
+        flag = " · reviewed" if cell.reviewed else ""
+        flag += " · **needs re-review** (the machine's score changed)" if cell.needs_rereview else ""
+        label = f"{row.criterion} {c.title} — {row.level}{' ✓' if cell.reviewed else ''}"
+        with st.expander(label):
+            st.markdown(f"{level_chip(cell.level)} machine: {row.level}, confidence {row.confidence:.2f} "
+                        f"({row.language}){flag}")
+            st.markdown(f"**Standard.** {escape_markdown(c.present)}  \n**Partial.** {escape_markdown(c.partial)}  \n"
+                        f"**Legal basis.** {escape_markdown(', '.join(c.legal_basis) or '—')}")
+            best = next((s for s in scores if s.doc_id == row.best_doc_id and s.criterion == row.criterion), None)
+            for reason in (best.reasons if best else []):
+                st.markdown(f"- {escape_markdown(reason)}")
+            for e in row.evidence:
+                page = f", p. {e.page_start}" if e.page_start else ""
+                st.markdown(f"**{escape_markdown(e.citation)}**{page} ({escape_markdown(e.doc_id)}, "
+                            f"p={e.probability:.2f})")
+                st.markdown(marked_markdown(e.snippet, []))
+                if st.toggle("Read in context", key=f"context-{row.criterion}-{e.provision_id}"):
+                    for ref in context(cat, e.provision_id, neighbours=1, rubric=rubric, criterion=row.criterion):
+                        st.markdown(("➤ " if ref.focus else "") + f"**{escape_markdown(ref.citation)}**")
+                        st.markdown(marked_markdown(ref.text, ref.highlights))
+            # Computed on demand: every expander's body runs on each rerun, even when collapsed.
+            wanted = row.level != "present" and st.toggle("How other countries drafted it",
+                                                           key=f"drafting-{row.criterion}")
+            examples = drafting_examples(cat, scores, rubric, row.criterion, exclude_country=country,
+                                         limit=5) if wanted else []
+            if wanted and not examples:
+                st.caption("No other country's indexed documents have this criterion present.")
+            for ex in examples:
+                st.markdown(f"*{ex.country}* — **{escape_markdown(ex.citation)}** ({escape_markdown(ex.title)}, "
+                            f"{ex.language}, p={ex.probability:.2f})")
+                st.markdown(marked_markdown(ex.text[:1500], [s for s in ex.highlights if s[1] <= 1500]))
+            with st.form(f"review-{row.criterion}"):
+                st.markdown("**Your review**")
+                level = st.radio("Level", ["present", "partial", "absent"], horizontal=True,
+                                 index=["present", "partial", "absent"].index(cell.level))
+                ids = {e.provision_id: e.citation for e in row.evidence}
+                evidence = st.multiselect("Evidence", list(ids), default=list(ids), format_func=ids.get)
+                comment = st.text_area("Comment")
+                reviewer = st.text_input("Your name")
+                if st.form_submit_button("Save review"):
+                    from kb.errors import CtkbError
+
+                    try:
+                        ReviewStore(cat).save(country, row.criterion, level=level, evidence=evidence,
+                                              comment=comment, reviewer=reviewer, machine=row, run_id=b.run.id)
+                        st.success("Saved; the audit log records it.")
+                        st.rerun()
+                    except CtkbError as exc:
+                        st.error(str(exc))
+
+    found = gaps(rows, rubric)
+    st.subheader(f"Gaps ({len(found)})")
+    for row in found:
+        show(row)
+    st.subheader("Found")
+    for row in [r for r in rows if r.level == "present"]:
+        show(row)

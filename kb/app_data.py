@@ -1,0 +1,133 @@
+"""What the app's pages show, computed here so that ``app.py`` and its pages only render.
+
+Every function takes the catalogue (opened per script run: SQLite connections stay in the
+thread that made them) and returns plain data or pydantic models.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from kb.catalog import Catalog
+from kb.models import Strict
+from kb.rubric import Rubric
+from kb.scoring.country import COVERAGE, country_view, pillar_summary
+from kb.scoring.models import CountryScore, Run, Score
+from kb.scoring.runs import RunStore
+
+LEVEL_MARK = {"present": "●", "partial": "◐", "absent": "○"}
+LEVEL_COLOUR = {"present": "#c8e6c9", "partial": "#fff3c4", "absent": "#ffcdd2"}
+
+
+class Board(Strict):
+    """One run seen country by country: the data behind the overview and the profiles."""
+
+    run: Run
+    rubric_name: str
+    countries: dict[str, list[CountryScore]]
+    coverage: dict[str, dict[str, float]] = Field(description="country -> pillar -> weighted coverage 0..1")
+    kinds: dict[str, list[str]] = Field(description="country -> document kinds it rests on")
+
+
+def latest_run(catalog: Catalog) -> Run | None:
+    runs = RunStore(catalog).runs()
+    return runs[0] if runs else None
+
+
+def board(catalog: Catalog, run: Run, rubric: Rubric) -> Board:
+    """Every country's level per criterion in ``run`` with pillar coverage."""
+    scores: list[Score] = RunStore(catalog).scores(run.id)
+    view = country_view(scores, [(c.id, c.pillar, c.title) for c in rubric.criteria])
+    weights = {c.id: c.weight for c in rubric.criteria}
+    kinds: dict[str, set[str]] = {}
+    records = {d.id: d for d in catalog.documents()}
+    for s in scores:
+        kind = records[s.doc_id].kind if s.doc_id in records else None
+        kinds.setdefault(s.country, set()).add(kind or "unspecified")
+    return Board(run=run, rubric_name=rubric.name, countries=view,
+                 coverage={c: pillar_summary(rows, weights) for c, rows in view.items()},
+                 kinds={c: sorted(k) for c, k in kinds.items()})
+
+
+def matrix(b: Board, rubric: Rubric, *, pillars: list[str] | None = None, kinds: list[str] | None = None,
+           reviewed: set[tuple[str, str]] | None = None) -> tuple[list[str], list[dict[str, str]]]:
+    """Countries x criteria: the columns (criterion ids grouped by pillar) and one row per country.
+
+    A cell holds the level's mark, with a trailing ``✓`` when an advisor reviewed it.
+    """
+    columns = [c.id for c in rubric.criteria if not pillars or c.pillar in pillars]
+    rows = []
+    for country, cells in sorted(b.countries.items()):
+        if kinds and not set(kinds) & set(b.kinds.get(country, [])):
+            continue
+        by_id = {r.criterion: r for r in cells}
+        row = {"country": country}
+        for cid in columns:
+            r = by_id.get(cid)
+            mark = "" if r is None else LEVEL_MARK[r.level]
+            row[cid] = mark + (" ✓" if reviewed and (country, cid) in reviewed else "")
+        rows.append(row)
+    return columns, rows
+
+
+def gaps(rows: list[CountryScore], rubric: Rubric) -> list[CountryScore]:
+    """Absent first, then partial; heavier criteria first within each (the rubric's weights)."""
+    weight = {c.id: c.weight for c in rubric.criteria}
+    order = {"absent": 0, "partial": 1}
+    found = [r for r in rows if r.level in order]
+    return sorted(found, key=lambda r: (order[r.level], -weight.get(r.criterion, 1.0), r.criterion))
+
+
+def scorecard(rows: list[CountryScore], rubric: Rubric) -> list[dict[str, object]]:
+    """Per pillar: criteria present / partial / absent and weighted coverage."""
+    out = []
+    weights = {c.id: c.weight for c in rubric.criteria}
+    for pillar, name in rubric.pillars.items():
+        mine = [r for r in rows if r.pillar == pillar]
+        if not mine:
+            continue
+        total = sum(weights.get(r.criterion, 1.0) for r in mine)
+        covered = sum(weights.get(r.criterion, 1.0) * COVERAGE[r.level] for r in mine)
+        out.append({"pillar": name, "present": sum(r.level == "present" for r in mine),
+                    "partial": sum(r.level == "partial" for r in mine),
+                    "absent": sum(r.level == "absent" for r in mine), "coverage": round(covered / total, 2)})
+    return out
+
+
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~:$=")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` shown literally by ``st.markdown``: every Markdown/HTML control character escaped.
+
+    Provision text comes from documents; it must never be interpreted (a ``<script>``, a
+    ``**`` or a ``[link](…)`` in a law is shown as written).
+    """
+    out = []
+    for ch in text:
+        if ch in _MD_SPECIAL:
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("  \n")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def marked_markdown(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` escaped, with the ``spans`` (key terms) highlighted."""
+    merged: list[list[int]] = []
+    for a, b in sorted(set(spans)):  # overlapping cue matches become one highlight
+        if b <= a or b > len(text):
+            continue
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    out, pos = [], 0
+    for a, b in merged:
+        out.append(escape_markdown(text[pos:a]))
+        out.append(":orange-background[" + escape_markdown(text[a:b]) + "]")
+        pos = b
+    out.append(escape_markdown(text[pos:]))
+    return "".join(out)
