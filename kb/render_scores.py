@@ -23,10 +23,15 @@ def progress_bar(console: Console, label: str) -> Iterator:
     task = progress.add_task("", total=None)
 
     def on_progress(done: int, total: int, doc_id: str) -> None:
+        if not progress.live.is_started:  # started on the first document: an early error prints alone
+            progress.start()
         progress.update(task, completed=done, total=total, description=escape(doc_id))
 
-    with progress:
+    try:
         yield on_progress
+    finally:
+        if progress.live.is_started:
+            progress.stop()
 
 
 def _level(level: str | None) -> str:
