@@ -17,6 +17,11 @@ PORT ?= 8501
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
+	@# Debian's chromium, which Playwright drives in the browser test and `make bench` (never `playwright install`).
+	@command -v chromium >/dev/null || apt-get install -y -q chromium >$(VENV)/chromium-install.log 2>&1 \
+		|| sudo apt-get install -y -q chromium >>$(VENV)/chromium-install.log 2>&1 \
+		|| { echo "error: chromium is missing and 'apt-get install -y chromium' failed (see $(VENV)/chromium-install.log);" \
+			"install Debian's chromium, then rerun make" >&2; exit 1; }
 	$(PY) -m pip install -q --upgrade pip
 	@# CPU PyTorch from local disk first, so nothing later pulls a multi-GB CUDA build.
 	$(PY) -m pip install -q torch==2.13.0
@@ -41,6 +46,7 @@ test: setup
 bench: setup
 	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m bench.search
 	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m bench.score
+	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m bench.app
 
 clean:
 	rm -rf .ctkb .pytest_cache .hypothesis

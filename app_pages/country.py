@@ -20,6 +20,8 @@ if b is not None:
     rows = b.countries[country]
     reviews = ReviewStore(cat).current(country)
     cells = {c.machine.criterion: c for c in apply_reviews(rows, reviews)}
+    if "flash" in st.session_state:
+        st.success(st.session_state.pop("flash"))
     st.caption(f"Rests on: {', '.join(rows[0].rests_on)} · run {b.run.id}")
     st.warning(rows[0].caveat)
     st.dataframe(scorecard(rows, rubric), hide_index=True, width="stretch")
@@ -31,7 +33,8 @@ if b is not None:
         cell = cells[row.criterion]
         flag = " · reviewed" if cell.reviewed else ""
         flag += " · **needs re-review** (the machine's score changed)" if cell.needs_rereview else ""
-        label = f"{row.criterion} {c.title} — {row.level}{' ✓' if cell.reviewed else ''}"
+        machine = f" (machine: {row.level})" if cell.level != row.level else ""
+        label = f"{row.criterion} {c.title} — {cell.level}{machine}{' ✓' if cell.reviewed else ''}"
         with st.expander(label):
             st.markdown(f"{level_chip(cell.level)} machine: {row.level}, confidence {row.confidence:.2f} "
                         f"({row.language}){flag}")
@@ -60,6 +63,9 @@ if b is not None:
                 st.markdown(f"*{ex.country}* — **{escape_markdown(ex.citation)}** ({escape_markdown(ex.title)}, "
                             f"{ex.language}, p={ex.probability:.2f})")
                 st.markdown(marked_markdown(ex.text[:1500], [s for s in ex.highlights if s[1] <= 1500]))
+            # The form is built on demand: 50 forms on one page made it slow to open.
+            if not st.toggle("Review this criterion", key=f"review-on-{row.criterion}"):
+                return
             with st.form(f"review-{row.criterion}"):
                 st.markdown("**Your review**")
                 level = st.radio("Level", ["present", "partial", "absent"], horizontal=True,
@@ -74,7 +80,8 @@ if b is not None:
                     try:
                         ReviewStore(cat).save(country, row.criterion, level=level, evidence=evidence,
                                               comment=comment, reviewer=reviewer, machine=row, run_id=b.run.id)
-                        st.success("Saved; the audit log records it.")
+                        # Shown after the rerun (a message before st.rerun() would be thrown away).
+                        st.session_state["flash"] = f"Review of {row.criterion} saved; the review log records it."
                         st.rerun()
                     except CtkbError as exc:
                         st.error(str(exc))
@@ -83,6 +90,8 @@ if b is not None:
     st.subheader(f"Gaps ({len(found)})")
     for row in found:
         show(row)
-    st.subheader("Found")
-    for row in [r for r in rows if r.level == "present"]:
-        show(row)
+    present = [r for r in rows if r.level == "present"]
+    st.subheader(f"Found ({len(present)})")
+    if st.toggle("Show the criteria found", key="show-found"):  # on demand: fewer elements, faster page
+        for row in present:
+            show(row)

@@ -30,6 +30,5 @@ if b is not None:
         st.subheader("Coverage per pillar")
         st.bar_chart(coverage, stack=False)
         country = st.selectbox("Open a country profile", list(frame.index))
-        if st.button("Open profile"):
-            st.session_state["country"] = country
-            st.switch_page("app_pages/country.py", query_params={"country": country})
+        # A link, not a button: a button would rerun this page before navigating.
+        st.page_link("app_pages/country.py", label="Open profile", query_params={"country": country})

@@ -75,16 +75,19 @@ def test_an_override_saved_in_a_country_profile_survives_a_reload_and_is_in_the_
     drafting.set_value(True).run()
     assert not at.exception, at.exception
     gap = next(e for e in at.expander if e.label.startswith(criterion + " "))
+    next(t for t in gap.toggle if t.label == "Review this criterion").set_value(True).run()
+    gap = next(e for e in at.expander if e.label.startswith(criterion + " "))
     gap.radio[0].set_value("partial")
     gap.text_area[0].input("Art. 9 covers it in part (test review)")
     gap.text_input[0].input("Test Advisor")
     gap.button[0].click().run()
     assert not at.exception, at.exception
+    assert any("saved" in m.value for m in at.success)
 
     reloaded = _app(scored_home, monkeypatch, "app_pages/country.py")
     reloaded.selectbox[0].set_value("ARG").run()
     cell = next(e for e in reloaded.expander if e.label.startswith(criterion + " "))
-    assert cell.label.endswith("✓")
+    assert cell.label.endswith("— partial (machine: absent) ✓"), cell.label
     log = _app(scored_home, monkeypatch, "app_pages/review.py")
     rows = log.dataframe[0].value
     entry = rows[(rows["criterion"] == criterion) & (rows["country"] == "ARG")].iloc[0]
