@@ -22,16 +22,14 @@ import math
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from bench.score import bench_env, ctkb_command, failed_step
+from kb.appserver import start_app, stop_app
 
 TARGET_S = 1.5
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,47 +90,6 @@ def spread(items: list[str], n: int) -> list[str]:
     if len(items) <= n:
         return items
     return [items[round(i * (len(items) - 1) / (n - 1))] for i in range(n)] if n > 1 else items[:1]
-
-
-def start_app(home: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    """``streamlit run app.py`` on a free loopback port, once it answers its health check."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    exe = Path(sys.executable).parent / "streamlit"
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "streamlit"]
-    cmd += ["run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
-            "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    with log.open("w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=bench_env(home), stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.read().strip() == b"ok":
-                    return proc, url
-        except OSError:
-            pass
-        time.sleep(0.5)
-    stop_app(proc)
-    raise RuntimeError(f"streamlit did not answer on {url} within 120 s:\n{log.read_text()[-3000:]}")
-
-
-def stop_app(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=15)
-    except ProcessLookupError:
-        pass
 
 
 def settle(pg) -> None:
@@ -246,7 +203,7 @@ def main() -> int:
             print(f"error: no scored country in {home}", file=sys.stderr)
             return 2
         log = tmp / "streamlit.log"
-        proc, url = start_app(home, log)
+        proc, url = start_app(home, log, env=bench_env(home))
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=chromium, headless=True)

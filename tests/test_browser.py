@@ -11,19 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from conftest import REPO, run_ctkb
+
+from kb.appserver import start_app, stop_app
 
 pytestmark = pytest.mark.browser
 
@@ -89,52 +84,6 @@ def _country(home: Path, code: str) -> dict[str, dict]:
 @pytest.fixture(scope="module")
 def levels(browser_home: Path) -> dict[str, dict[str, dict]]:
     return {code: _country(browser_home, code) for code in ("XAA", "XAB", "XAD")}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(home: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    """``streamlit run app.py`` on a free loopback port, once it answers its health check."""
-    port = _free_port()
-    exe = Path(sys.executable).parent / "streamlit"
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "streamlit"]
-    cmd += ["run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
-            "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    with log.open("w") as out:
-        proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, "CTKB_HOME": str(home)}, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.read().strip() == b"ok":
-                    return proc, url
-        except OSError:
-            pass
-        time.sleep(0.5)
-    stop_app(proc)
-    raise RuntimeError(f"streamlit did not answer on {url} within 120 s:\n{log.read_text()[-3000:]}")
-
-
-def stop_app(proc: subprocess.Popen) -> None:
-    """Stop the server and its children (its own process group)."""
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=15)
-    except ProcessLookupError:
-        pass
 
 
 def launch_chromium(playwright):
