@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from kb.app_data import LEVEL_COLOUR, board, latest_run
+from kb.app_data import LEVEL_COLOUR, board, latest_run, library_key, live_scores
 from kb.catalog import Catalog
 from kb.errors import CtkbError
 from kb.rubric import load_rubric
@@ -34,13 +34,14 @@ def _rubric(path: str, mtime: float):
 
 
 @st.cache_data(show_spinner="Reading the run…", max_entries=4)
-def _board(catalog_path: str, run_id: str, rubric_path: str, mtime: float):
-    """A run's board and scores, once per run (a run never changes after it is stored)."""
+def _board(catalog_path: str, run_id: str, rubric_path: str, mtime: float, library: str):
+    """A run's board and scores, once per run and state of the library (a run never changes
+    after it is stored; a removed document drops out)."""
     cat = Catalog(catalog_path)
     try:
         run = RunStore(cat).get(run_id)
         rubric = _rubric(rubric_path, mtime)
-        return board(cat, run, rubric), RunStore(cat).scores(run_id)
+        return board(cat, run, rubric), live_scores(cat, run)
     finally:
         cat.close()
 
@@ -59,7 +60,7 @@ def current_board():
     try:
         mtime = path.stat().st_mtime
         rubric = _rubric(str(path), mtime)
-        b, _ = _board(str(settings().catalog_path), run.id, str(path), mtime)
+        b, _ = _board(str(settings().catalog_path), run.id, str(path), mtime, library_key(cat))
         return cat, rubric, b
     except (CtkbError, OSError) as exc:
         st.error(str(exc))
@@ -69,9 +70,52 @@ def current_board():
 def run_scores(run_id: str):
     """The scores of a run (cached with its board)."""
     cat_path = str(settings().catalog_path)
-    run = RunStore(catalog()).get(run_id)
+    cat = catalog()
+    run = RunStore(cat).get(run_id)
     path = Path(run.rubric_path) if Path(run.rubric_path).is_file() else settings().rubric
-    return _board(cat_path, run_id, str(path), path.stat().st_mtime)[1]
+    return _board(cat_path, run_id, str(path), path.stat().st_mtime, library_key(cat))[1]
+
+
+@st.cache_resource(show_spinner="Loading the encoders and the vector store…")
+def _heavy(home: str):
+    """Encoders and store, once per process (the CLI gets a clear message while the app holds the store)."""
+    from kb.knowledge import KnowledgeBase
+
+    kb = KnowledgeBase.open(settings())
+    return kb.store, kb.encoders
+
+
+def knowledge_base():
+    """A KnowledgeBase for this script run, lending the process's store and encoders."""
+    from kb.knowledge import KnowledgeBase
+
+    store, encoders = _heavy(str(settings().home))
+    return KnowledgeBase(settings(), store=store, encoders=encoders)
+
+
+def show_context(cat: Catalog, provision_id: str, key: str, *, rubric=None, criterion: str | None = None) -> None:
+    """A "Read in context" toggle: the provision with its neighbours, then a link to compare it."""
+    from kb.app_data import escape_markdown, marked_markdown
+    from kb.compare import context
+
+    if not st.toggle("Read in context", key=f"context-{key}"):
+        return
+    try:
+        refs = context(cat, provision_id, neighbours=1, rubric=rubric, criterion=criterion)
+    except CtkbError as exc:
+        st.error(str(exc))
+        return
+    for ref in refs:
+        pages = f", p. {ref.page_start}" if ref.page_start else ""
+        st.markdown(("➤ " if ref.focus else "") + f"**{escape_markdown(ref.citation)}**{pages}")
+        st.markdown(marked_markdown(ref.text, ref.highlights))
+    compare_link(provision_id, key)
+
+
+def compare_link(provision_id: str, key: str) -> None:
+    """A link to the Compare page starting from this provision."""
+    st.page_link("app_pages/compare.py", label="Compare with other countries", icon="↔",
+                 query_params={"provision": provision_id})
 
 
 def level_chip(level: str) -> str:

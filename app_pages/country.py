@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import current_board, level_chip, run_scores
+from app_pages.common import current_board, knowledge_base, level_chip, run_scores, show_context
 from kb.app_data import escape_markdown, gaps, marked_markdown, scorecard
-from kb.compare import context, drafting_examples
+from kb.compare import drafting_examples
 from kb.reviews import ReviewStore, apply_reviews
+from kb.similar import drafting_similarity
 
 st.title("Country profile")
 cat, rubric, b = current_board()
@@ -48,10 +49,8 @@ if b is not None:
                 st.markdown(f"**{escape_markdown(e.citation)}**{page} ({escape_markdown(e.doc_id)}, "
                             f"p={e.probability:.2f})")
                 st.markdown(marked_markdown(e.snippet, []))
-                if st.toggle("Read in context", key=f"context-{row.criterion}-{e.provision_id}"):
-                    for ref in context(cat, e.provision_id, neighbours=1, rubric=rubric, criterion=row.criterion):
-                        st.markdown(("➤ " if ref.focus else "") + f"**{escape_markdown(ref.citation)}**")
-                        st.markdown(marked_markdown(ref.text, ref.highlights))
+                show_context(cat, e.provision_id, f"{row.criterion}-{e.provision_id}", rubric=rubric,
+                             criterion=row.criterion)
             # Computed on demand: every expander's body runs on each rerun, even when collapsed.
             wanted = row.level != "present" and st.toggle("How other countries drafted it",
                                                            key=f"drafting-{row.criterion}")
@@ -59,10 +58,17 @@ if b is not None:
                                          limit=5) if wanted else []
             if wanted and not examples:
                 st.caption("No other country's indexed documents have this criterion present.")
+            against = drafting_similarity(knowledge_base(), rubric, row.criterion, examples,
+                                          [e.provision_id for e in row.evidence]) if examples else ""
+            if against:
+                st.caption(f"Best evidence first (p = evidence probability); similarity to {against}.")
             for ex in examples:
+                similar = f", similarity {ex.similarity:.2f}" if ex.similarity is not None else ""
                 st.markdown(f"*{ex.country}* — **{escape_markdown(ex.citation)}** ({escape_markdown(ex.title)}, "
-                            f"{ex.language}, p={ex.probability:.2f})")
+                            f"{ex.language}, p={ex.probability:.2f}{similar})")
                 st.markdown(marked_markdown(ex.text[:1500], [s for s in ex.highlights if s[1] <= 1500]))
+                show_context(cat, ex.provision_id, f"example-{row.criterion}-{ex.provision_id}", rubric=rubric,
+                             criterion=row.criterion)
             # The form is built on demand: 50 forms on one page made it slow to open.
             if not st.toggle("Review this criterion", key=f"review-on-{row.criterion}"):
                 return

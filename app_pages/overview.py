@@ -14,12 +14,14 @@ cat, rubric, b = current_board()
 if b is not None:
     st.caption(f"Run {b.run.id} ({b.run.created_at}), rubric {b.rubric_name}. ● present ◐ partial ○ absent "
                "✓ reviewed. 'Absent' means not found in the indexed documents, not proof of absence.")
-    left, right = st.columns(2)
-    pillars = left.multiselect("Pillars", list(rubric.pillars), format_func=lambda p: rubric.pillars[p])
+    left, middle, right = st.columns(3)
+    regions = left.multiselect("Regions", sorted(set(b.regions.values())))
+    pillars = middle.multiselect("Pillars", list(rubric.pillars), format_func=lambda p: rubric.pillars[p])
     all_kinds = sorted({k for ks in b.kinds.values() for k in ks})
     kinds = right.multiselect("Document kinds", all_kinds)
     reviewed = set(ReviewStore(cat).current())
-    columns, rows = matrix(b, rubric, pillars=pillars or None, kinds=kinds or None, reviewed=reviewed)
+    columns, rows = matrix(b, rubric, pillars=pillars or None, kinds=kinds or None, regions=regions or None,
+                           reviewed=reviewed)
     if not rows:
         st.warning("No country matches these filters.")
     else:

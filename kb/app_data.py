@@ -6,10 +6,13 @@ thread that made them) and returns plain data or pydantic models.
 
 from __future__ import annotations
 
+import hashlib
+
 from pydantic import Field
 
 from kb.catalog import Catalog
 from kb.models import Strict
+from kb.regions import region_of
 from kb.rubric import Rubric
 from kb.scoring.country import COVERAGE, country_view, pillar_summary
 from kb.scoring.models import CountryScore, Run, Score
@@ -27,6 +30,7 @@ class Board(Strict):
     countries: dict[str, list[CountryScore]]
     coverage: dict[str, dict[str, float]] = Field(description="country -> pillar -> weighted coverage 0..1")
     kinds: dict[str, list[str]] = Field(description="country -> document kinds it rests on")
+    regions: dict[str, str] = Field(default_factory=dict, description="country -> region (kb.regions)")
 
 
 def latest_run(catalog: Catalog) -> Run | None:
@@ -34,23 +38,40 @@ def latest_run(catalog: Catalog) -> Run | None:
     return runs[0] if runs else None
 
 
+def library_key(catalog: Catalog) -> str:
+    """Changes whenever a document is added, replaced or removed (a cache key for views)."""
+    rows = sorted((d.id, d.sha256, d.status) for d in catalog.documents())
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+
+
+def live_scores(catalog: Catalog, run: Run) -> list[Score]:
+    """The run's scores of documents still in the library (a removed document drops out
+    of every view; the run itself keeps them as history)."""
+    present = {d.id for d in catalog.documents() if d.status == "indexed"}
+    return [s for s in RunStore(catalog).scores(run.id) if s.doc_id in present]
+
+
 def board(catalog: Catalog, run: Run, rubric: Rubric) -> Board:
     """Every country's level per criterion in ``run`` with pillar coverage."""
-    scores: list[Score] = RunStore(catalog).scores(run.id)
+    scores = live_scores(catalog, run)
     view = country_view(scores, [(c.id, c.pillar, c.title) for c in rubric.criteria])
     weights = {c.id: c.weight for c in rubric.criteria}
     kinds: dict[str, set[str]] = {}
+    given: dict[str, str] = {}
     records = {d.id: d for d in catalog.documents()}
     for s in scores:
-        kind = records[s.doc_id].kind if s.doc_id in records else None
-        kinds.setdefault(s.country, set()).add(kind or "unspecified")
+        record = records.get(s.doc_id)
+        kinds.setdefault(s.country, set()).add((record.kind if record else None) or "unspecified")
+        if record and isinstance(record.meta.get("region"), str):
+            given.setdefault(s.country, record.meta["region"])
     return Board(run=run, rubric_name=rubric.name, countries=view,
                  coverage={c: pillar_summary(rows, weights) for c, rows in view.items()},
-                 kinds={c: sorted(k) for c, k in kinds.items()})
+                 kinds={c: sorted(k) for c, k in kinds.items()},
+                 regions={c: region_of(c, given.get(c)) for c in view})
 
 
 def matrix(b: Board, rubric: Rubric, *, pillars: list[str] | None = None, kinds: list[str] | None = None,
-           reviewed: set[tuple[str, str]] | None = None) -> tuple[list[str], list[dict[str, str]]]:
+           regions: list[str] | None = None, reviewed: set[tuple[str, str]] | None = None) -> tuple[list[str], list[dict[str, str]]]:
     """Countries x criteria: the columns (criterion ids grouped by pillar) and one row per country.
 
     A cell holds the level's mark, with a trailing ``✓`` when an advisor reviewed it.
@@ -59,6 +80,8 @@ def matrix(b: Board, rubric: Rubric, *, pillars: list[str] | None = None, kinds:
     rows = []
     for country, cells in sorted(b.countries.items()):
         if kinds and not set(kinds) & set(b.kinds.get(country, [])):
+            continue
+        if regions and b.regions.get(country) not in regions:
             continue
         by_id = {r.criterion: r for r in cells}
         row = {"country": country}
@@ -131,3 +154,19 @@ def marked_markdown(text: str, spans: list[tuple[int, int]]) -> str:
         pos = b
     out.append(escape_markdown(text[pos:]))
     return "".join(out)
+
+
+EVALUATION_METRICS = ("f1_addressed", "macro_f1", "kappa_3", "evidence_hit_at_3")
+
+
+def evaluation_rows(report: dict) -> list[dict[str, object]]:
+    """``ctkb evaluate --json``'s report as table rows: overall, per pillar, per language, baselines."""
+    def row(scope: str, figures: dict) -> dict[str, object]:
+        cells = {m: None if figures.get(m) is None else round(figures[m], 3) for m in EVALUATION_METRICS}
+        return {"scope": scope, **cells, "n": figures.get("n")}
+
+    rows = [row("overall", report)]
+    rows += [row(f"pillar {p}", f) for p, f in report.get("per_pillar", {}).items()]
+    rows += [row(f"language {lang}", f) for lang, f in report.get("per_language", {}).items()]
+    rows += [row(f"{name} baseline (≥ {f['threshold']:g})", f) for name, f in report.get("baselines", {}).items()]
+    return rows

@@ -39,6 +39,7 @@ class ProvisionRef(Strict):
         highlights: ``(start, end)`` offsets in ``text`` of the criterion's positive-cue matches,
             sorted; empty without a criterion or where the rubric has no cues in the language.
         probability: Evidence probability from the score (None when read in context).
+        similarity: Cosine to the provision a comparison started from (:mod:`kb.similar`).
         level: Level of the score the evidence comes from (None when read in context).
         focus: Read in context: this is the provision asked for.
         from_snippet: The catalogue no longer holds the provision (its document was re-indexed
@@ -58,6 +59,7 @@ class ProvisionRef(Strict):
     text: str
     highlights: list[tuple[int, int]] = Field(default_factory=list)
     probability: float | None = None
+    similarity: float | None = None
     level: Level | None = None
     focus: bool = False
     from_snippet: bool = False

@@ -28,6 +28,7 @@ class Settings(BaseModel):
             the value from the RRF paper and flattens the head of each ranking less abruptly.
         rubric: The rubric scored against by default (``CTKB_RUBRIC``, default ``rubrics/4p.yaml``);
             its calibration is the ``.calibration.json`` file next to it.
+        max_upload_mb: Largest file the app accepts for upload, in MB (``CTKB_MAX_UPLOAD_MB``).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -45,6 +46,7 @@ class Settings(BaseModel):
     prefetch_limit: int = Field(default=50, ge=1, le=5000)
     rrf_k: int = Field(default=60, ge=1)
     rubric: Path = Path("rubrics/4p.yaml")
+    max_upload_mb: float = Field(default=50.0, gt=0)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> "Settings":
@@ -64,6 +66,7 @@ class Settings(BaseModel):
             "CTKB_PREFETCH_LIMIT": "prefetch_limit",
             "CTKB_RRF_K": "rrf_k",
             "CTKB_RUBRIC": "rubric",
+            "CTKB_MAX_UPLOAD_MB": "max_upload_mb",
         }
         for var, name in mapping.items():
             if env.get(var):

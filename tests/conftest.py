@@ -44,6 +44,16 @@ def sample_corpus() -> Path:
     return REPO / "corpus"
 
 
+@pytest.fixture(scope="session")
+def sample_home(tmp_path_factory: pytest.TempPathFactory, sample_corpus: Path) -> Path:
+    """The fictional sample corpus indexed and scored (run ``t``) by the real CLI, once per
+    session. Read it, or copy it before changing it."""
+    home = tmp_path_factory.mktemp("sample") / "home"
+    run_ctkb("index", "--manifest", str(sample_corpus / "manifest.yaml"), home=home, check=True)
+    run_ctkb("score", "--name", "t", home=home, check=True)
+    return home
+
+
 def run_ctkb(*args: str, home: Path, env: dict[str, str] | None = None, check: bool = False) -> subprocess.CompletedProcess:
     """Run the real ``ctkb`` command line in a subprocess."""
     full_env = {**os.environ, "CTKB_HOME": str(home), "COLUMNS": "200", **(env or {})}
@@ -70,6 +80,16 @@ def real_home(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Pat
         shutil.copytree(prebuilt, home, dirs_exist_ok=True)
     run_ctkb("index", "--manifest", str(corpus_dir / "manifest.yaml"), home=home)
     return home
+
+
+@pytest.fixture(scope="session")
+def scored_home(real_home: Path) -> Path:
+    """``real_home`` scored once per session with the default rubric, as run ``scored``.
+
+    Tests that need these scores name the run (``--run scored``): other tests add runs.
+    """
+    run_ctkb("score", "--name", "scored", home=real_home, check=True)
+    return real_home
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_ctkb
+from conftest import REPO
 from streamlit.testing.v1 import AppTest
 
 PAGES = ["app_pages/overview.py", "app_pages/country.py", "app_pages/compare.py", "app_pages/search.py",
@@ -35,12 +35,6 @@ def test_every_page_renders_on_an_empty_knowledge_base_and_says_how_to_add_docum
     at = _app(tmp_path / "empty-home", monkeypatch, page)
     assert not at.exception, at.exception
     assert "knowledge base is empty" in _text(at)
-
-
-@pytest.fixture(scope="module")
-def scored_home(real_home: Path) -> Path:
-    run_ctkb("score", "--name", "app", home=real_home, check=True)
-    return real_home
 
 
 @pytest.mark.corpus
@@ -93,3 +87,67 @@ def test_an_override_saved_in_a_country_profile_survives_a_reload_and_is_in_the_
     entry = rows[(rows["criterion"] == criterion) & (rows["country"] == "ARG")].iloc[0]
     assert entry["who"] == "Test Advisor" and entry["action"] == "override"
     assert entry["before"] is None and entry["after"] == "partial"
+
+
+@pytest.mark.corpus
+def test_the_overview_filters_countries_by_region(scored_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _app(scored_home, monkeypatch, "app_pages/overview.py")
+    regions = next(m for m in at.multiselect if m.label == "Regions")
+    assert {"Africa", "Asia", "Europe", "North America", "South America"} <= set(regions.options)
+    regions.select("South America").run()
+    assert not at.exception, at.exception
+    assert sorted(at.dataframe[0].value.index) == ["ARG", "BRA", "PER"]
+
+
+@pytest.mark.corpus
+def test_a_search_hit_opens_in_its_document_context_with_a_link_to_compare_it(
+        scored_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _app(scored_home, monkeypatch, "app_pages/search.py")
+    at.text_input[0].input("non-punishment of victims").run()
+    assert not at.exception, at.exception
+    first = at.expander[0]
+    next(t for t in first.toggle if t.label == "Read in context").set_value(True).run()
+    assert not at.exception, at.exception
+    shown = [m.value for m in at.expander[0].markdown]
+    assert sum(m.startswith("➤ ") for m in shown) == 1 and len(shown) >= 4  # the hit and its neighbours
+
+
+@pytest.mark.corpus
+def test_compare_starts_from_a_provision_and_finds_the_closest_provisions_of_other_countries(
+        scored_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb.catalog import Catalog
+
+    cat = Catalog(scored_home / "catalog.sqlite")
+    article = next(p for p in cat.provisions("arg-ley-26364") if p.citation == "Artículo 5")  # No punibilidad
+    cat.close()
+    monkeypatch.setenv("CTKB_HOME", str(scored_home))
+    monkeypatch.chdir(REPO)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("app_pages/compare.py")
+    at.query_params["provision"] = article.id
+    at.run()
+    assert at.radio[0].value == "From a provision"
+    assert at.selectbox[1].value.id == article.id
+    at.multiselect[0].set_value(["NLD", "ZMB"]).run()
+    assert not at.exception, at.exception
+    headers = [m.value for m in at.markdown if m.value.startswith("### ")]
+    assert headers == ["### ARG (start)", "### NLD", "### ZMB"]
+    similar = [m.value for m in at.markdown if "similarity" in m.value]
+    assert len(similar) == 6
+    # The Dutch guideline's section on non-prosecution and non-punishment of victims comes first.
+    assert similar[0].startswith("**Vervolging, 2**"), similar[0]
+
+
+@pytest.mark.corpus
+def test_the_runs_page_shows_a_runs_accuracy_against_a_gold_file(
+        scored_home: Path, dev_gold: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _app(scored_home, monkeypatch, "app_pages/runs.py")
+    at.text_input[0].input(str(dev_gold))
+    at.selectbox(key="eval-run").set_value(next(o for o in at.selectbox(key="eval-run").options if "scored" in o))
+    next(b for b in at.button if b.label == "Evaluate").click().run()
+    assert not at.exception, at.exception
+    table = at.dataframe[-1].value
+    overall = table[table["scope"] == "overall"].iloc[0]
+    assert overall["macro_f1"] >= 0.8 and overall["n"] >= 500
+    assert any(s.startswith("bm25 baseline") for s in table["scope"])

@@ -62,14 +62,14 @@ FICTIONAL_DOC = "xad-rendering-test-act"
 # --- the knowledge base, the server, the browser ---------------------------------------------------
 
 @pytest.fixture(scope="module")
-def browser_home(tmp_path_factory: pytest.TempPathFactory, sample_corpus: Path) -> Path:
+def browser_home(tmp_path_factory: pytest.TempPathFactory, sample_home: Path) -> Path:
     """The sample corpus and the fictional markup law, indexed and scored through the CLI."""
-    home = tmp_path_factory.mktemp("browser-home")
+    home = tmp_path_factory.mktemp("browser") / "home"
+    shutil.copytree(sample_home, home)  # the sample corpus, indexed once per session
     law = tmp_path_factory.mktemp("fictional-law")
     (law / "xad").mkdir()
     (law / "xad" / "rendering-test-act.txt").write_text(FICTIONAL_LAW, encoding="utf-8")
     (law / "manifest.yaml").write_text(FICTIONAL_MANIFEST, encoding="utf-8")
-    run_ctkb("index", "--manifest", str(sample_corpus / "manifest.yaml"), home=home, check=True)
     run_ctkb("index", "--manifest", str(law / "manifest.yaml"), home=home, check=True)
     run_ctkb("score", home=home, check=True)
     return home
@@ -341,3 +341,50 @@ def test_provision_text_is_shown_literally_on_the_documents_page_and_in_a_countr
     for literal in LITERALS:
         assert literal in body, f"{literal!r} is not shown literally in the country profile:\n{body}"
     _dom_has_no_markup_from_the_document(pg)
+
+
+UPLOAD = REPO / "tests" / "fixtures" / "xad-upload-act.txt"  # FICTIONAL law (Kingdom of Dunmore)
+
+
+def test_an_uploaded_law_is_indexed_and_scored_with_a_progress_bar_then_shown_everywhere_and_removable(
+        page, app_url: str, levels) -> None:
+    pg = page
+    pg.shot_prefix = "upload"
+    pg.goto(app_url + "/documents")
+    pg.get_by_role("heading", name="Documents").wait_for()
+    settle(pg)
+    pg.get_by_role("tab", name="Add a document").click()
+    pg.locator('input[type="file"]').first.set_input_files(str(UPLOAD))
+    pg.get_by_label("Country (ISO 3166 alpha-3", exact=False).fill("XAE")
+    pg.get_by_label("Title", exact=True).fill("Human Trafficking Act 2024 (fictional upload)")
+    shot(pg, "1-form")
+    pg.get_by_role("button", name="Add and score").click()
+    pg.get_by_test_id("stProgress").first.wait_for()  # the progress bar while it indexes and scores
+    shot(pg, "2-progress")
+    done = pg.get_by_text(re.compile(r"^xae-human-trafficking-act-2024-fictional-upload: 5 provisions indexed"))
+    done.wait_for(timeout=180_000)
+    settle(pg)
+    shot(pg, "3-added")
+    assert any("xae-human-trafficking-act-2024-fictional-upload" in row for row in grid_rows(pg)), grid_rows(pg)
+
+    pg.goto(app_url)
+    pg.get_by_role("combobox", name="Open a country profile").wait_for()
+    settle(pg)
+    assert any(row[:1] == ["XAE"] for row in grid_rows(pg)), grid_rows(pg)
+    shot(pg, "4-overview")
+
+    pg.goto(app_url + "/documents")
+    pg.get_by_role("heading", name="Documents").wait_for()
+    settle(pg)
+    pg.get_by_role("tab", name="Replace or remove").click()
+    choose(pg, "Document to replace or remove", "xae-human-trafficking-act-2024-fictional-upload")
+    pg.get_by_text("Yes, remove xae-human-trafficking-act-2024-fictional-upload").click()
+    pg.get_by_role("button", name="Remove").click()
+    pg.get_by_text("xae-human-trafficking-act-2024-fictional-upload removed.").wait_for()
+    settle(pg)
+    shot(pg, "5-removed")
+    pg.goto(app_url)
+    pg.get_by_role("combobox", name="Open a country profile").wait_for()
+    settle(pg)
+    assert not any(row[:1] == ["XAE"] for row in grid_rows(pg)), grid_rows(pg)
+    assert not pg.dialogs

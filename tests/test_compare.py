@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_ctkb
+from conftest import REPO
 
 from kb.catalog import Catalog
 from kb.compare import CSV_COLUMNS, compare, compare_csv, context, drafting_examples
@@ -23,14 +23,6 @@ from kb.scoring.models import Score
 from kb.scoring.runs import RunStore
 
 XAA_DOC = "xaa-tip-act-2021"
-
-
-@pytest.fixture(scope="module")
-def sample_home(tmp_path_factory: pytest.TempPathFactory, sample_corpus: Path) -> Path:
-    home = tmp_path_factory.mktemp("compare") / "home"
-    run_ctkb("index", "--manifest", str(sample_corpus / "manifest.yaml"), home=home, check=True)
-    run_ctkb("score", "--name", "t", home=home, check=True)
-    return home
 
 
 @pytest.fixture(scope="module")
