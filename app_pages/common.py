@@ -76,21 +76,33 @@ def run_scores(run_id: str):
     return _board(cat_path, run_id, str(path), path.stat().st_mtime, library_key(cat))[1]
 
 
-@st.cache_resource(show_spinner="Loading the encoders and the vector store…")
-def _heavy(home: str):
-    """Encoders and store, once per process (the CLI gets a clear message while the app holds the store)."""
+@st.cache_resource(show_spinner="Opening the vector store…")
+def _store(home: str):
+    """The store, once per process (the CLI gets a clear message while the app holds it)."""
+    from kb.store.factory import open_store
+
+    return open_store(settings())
+
+
+@st.cache_resource(show_spinner="Loading the encoders…")
+def _encoders(home: str):
+    """The dense encoders, once per process (loading them takes seconds)."""
+    from kb.embed import make_encoders
+
+    return make_encoders(settings())
+
+
+def knowledge_base(*, encoders: bool = True):
+    """A KnowledgeBase for this script run, lending the process's store (and encoders).
+
+    Args:
+        encoders: Load the encoders now. Pages that only read stored vectors say False, so
+            they never wait for a model; a rare need (an uncached rubric text) loads one then.
+    """
     from kb.knowledge import KnowledgeBase
 
-    kb = KnowledgeBase.open(settings())
-    return kb.store, kb.encoders
-
-
-def knowledge_base():
-    """A KnowledgeBase for this script run, lending the process's store and encoders."""
-    from kb.knowledge import KnowledgeBase
-
-    store, encoders = _heavy(str(settings().home))
-    return KnowledgeBase(settings(), store=store, encoders=encoders)
+    home = str(settings().home)
+    return KnowledgeBase(settings(), store=_store(home), encoders=_encoders(home) if encoders else None)
 
 
 def show_context(cat: Catalog, provision_id: str, key: str, *, rubric=None, criterion: str | None = None) -> None:

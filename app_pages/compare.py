@@ -64,7 +64,7 @@ def by_provision(cat, b) -> None:
         st.caption("Pick at least one country.")
         return
     try:
-        source, columns = similar_provisions(knowledge_base(), chosen.id, countries)
+        source, columns = similar_provisions(knowledge_base(encoders=False), chosen.id, countries)
     except CtkbError as exc:
         st.error(str(exc))
         return

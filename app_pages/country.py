@@ -58,7 +58,7 @@ if b is not None:
                                          limit=5) if wanted else []
             if wanted and not examples:
                 st.caption("No other country's indexed documents have this criterion present.")
-            against = drafting_similarity(knowledge_base(), rubric, row.criterion, examples,
+            against = drafting_similarity(knowledge_base(encoders=False), rubric, row.criterion, examples,
                                           [e.provision_id for e in row.evidence]) if examples else ""
             if against:
                 st.caption(f"Best evidence first (p = evidence probability); similarity to {against}.")

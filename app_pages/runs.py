@@ -21,7 +21,7 @@ def _evaluate(run_id: str, rubric_path: str, gold_text: str, gold_name: str, lib
     with tempfile.TemporaryDirectory() as tmp:
         gold = Path(tmp) / Path(gold_name).name
         gold.write_text(gold_text, encoding="utf-8")
-        report = evaluate(knowledge_base(), rubric_path, gold, run=run_id)
+        report = evaluate(knowledge_base(encoders=False), rubric_path, gold, run=run_id)
     report["gold"] = gold_name
     return report
 
