@@ -22,6 +22,12 @@ $(STAMP): pyproject.toml
 		|| sudo apt-get install -y -q chromium >>$(VENV)/chromium-install.log 2>&1 \
 		|| { echo "error: chromium is missing and 'apt-get install -y chromium' failed (see $(VENV)/chromium-install.log);" \
 			"install Debian's chromium, then rerun make" >&2; exit 1; }
+	@# Debian's LibreOffice Writer: the export tests convert the Word gap memo to PDF with it.
+	@command -v soffice >/dev/null || apt-get install -y -q libreoffice-writer >$(VENV)/libreoffice-install.log 2>&1 \
+		|| { apt-get update -q && apt-get install -y -q libreoffice-writer; } >>$(VENV)/libreoffice-install.log 2>&1 \
+		|| sudo apt-get install -y -q libreoffice-writer >>$(VENV)/libreoffice-install.log 2>&1 \
+		|| { echo "error: soffice is missing and 'apt-get install -y libreoffice-writer' failed" \
+			"(see $(VENV)/libreoffice-install.log); install Debian's libreoffice-writer, then rerun make" >&2; exit 1; }
 	$(PY) -m pip install -q --upgrade pip
 	@# CPU PyTorch from local disk first, so nothing later pulls a multi-GB CUDA build.
 	$(PY) -m pip install -q torch==2.13.0

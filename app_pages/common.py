@@ -76,12 +76,15 @@ def run_scores(run_id: str):
     return _board(cat_path, run_id, str(path), path.stat().st_mtime, library_key(cat))[1]
 
 
-@st.cache_resource(show_spinner="Opening the vector store…")
+@st.cache_resource(show_spinner=False)
 def _store(home: str):
-    """The store, once per process (the CLI gets a clear message while the app holds it)."""
+    """The store, leased once per process: open while the app uses it, closed when idle, so
+    the CLI can take the embedded store between the app's requests."""
+    from kb.lease import LeasedStore
     from kb.store.factory import open_store
 
-    return open_store(settings())
+    config = settings()
+    return LeasedStore(lambda: open_store(config), idle_seconds=config.store_idle_seconds)
 
 
 @st.cache_resource(show_spinner="Loading the encoders…")
@@ -102,7 +105,15 @@ def knowledge_base(*, encoders: bool = True):
     from kb.knowledge import KnowledgeBase
 
     home = str(settings().home)
-    return KnowledgeBase(settings(), store=_store(home), encoders=_encoders(home) if encoders else None)
+    kb = KnowledgeBase(settings(), store=_store(home), encoders=None)
+    try:
+        kb.store.spec()  # another process (say `ctkb index`) may hold the embedded store now
+    except CtkbError as exc:
+        st.error(f"{exc}. Try again when it has finished.")
+        st.stop()
+    if encoders:
+        kb.__dict__["encoders"] = _encoders(home)
+    return kb
 
 
 def show_context(cat: Catalog, provision_id: str, key: str, *, rubric=None, criterion: str | None = None) -> None:
@@ -128,6 +139,32 @@ def compare_link(provision_id: str, key: str) -> None:
     """A link to the Compare page starting from this provision."""
     st.page_link("app_pages/compare.py", label="Compare with other countries", icon="↔",
                  query_params={"provision": provision_id})
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def export_download(key: str, label: str, build, file_name: str, mime: str) -> None:
+    """A "Prepare" button that builds an export on demand (seconds for a memo), then its download.
+
+    Args:
+        key: Unique for what is exported (include the run id, so a new run builds anew).
+        label: What it is, e.g. "Word gap memo".
+        build: Returns the file's bytes or text; may raise CtkbError (shown, nothing offered).
+        file_name: The download's name.
+        mime: Its media type.
+    """
+    slot = f"export-{key}"
+    if slot not in st.session_state and st.button(f"Prepare {label}", key=f"prepare-{key}"):
+        with st.spinner(f"Preparing the {label}…"):
+            try:
+                st.session_state[slot] = build()
+            except CtkbError as exc:
+                st.error(str(exc))
+    if slot in st.session_state:
+        st.download_button(f"Download {label}", st.session_state[slot], file_name=file_name, mime=mime,
+                           key=f"download-{key}")
 
 
 def level_chip(level: str) -> str:

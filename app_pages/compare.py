@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import current_board, knowledge_base, level_chip, run_scores
+from app_pages.common import DOCX, XLSX, current_board, export_download, knowledge_base, level_chip, run_scores
 from kb.app_data import escape_markdown, marked_markdown
 from kb.compare import MAX_COUNTRIES, compare, compare_csv
 from kb.errors import CtkbError
+from kb.exports import compare_docx, compare_xlsx
 from kb.similar import similar_csv, similar_provisions
 
 
@@ -31,8 +32,16 @@ def by_criterion(cat, rubric, b) -> None:
         st.error(str(exc))
         return
     # The byte-order mark lets Excel read the accents of es/fr/pt provisions.
-    st.download_button("Download CSV", "\ufeff" + compare_csv(columns, titles[criterion]),
-                       file_name=f"compare-{criterion}.csv", mime="text/csv")
+    csv_col, docx_col, xlsx_col = st.columns(3)
+    csv_col.download_button("Download CSV", "\ufeff" + compare_csv(columns, titles[criterion]),
+                            file_name=f"compare-{criterion}.csv", mime="text/csv")
+    key = f"{b.run.id}-{criterion}-{'-'.join(countries)}"
+    with docx_col:
+        export_download(f"compare-docx-{key}", "Word table", lambda: compare_docx(
+            cat, criterion, countries, run=b.run.id, rubric=rubric), f"compare-{criterion}.docx", DOCX)
+    with xlsx_col:
+        export_download(f"compare-xlsx-{key}", "spreadsheet (XLSX)", lambda: compare_xlsx(
+            cat, criterion, countries, run=b.run.id, rubric=rubric), f"compare-{criterion}.xlsx", XLSX)
     for col, data in zip(st.columns(len(columns)), columns):
         with col:
             st.markdown(f"### {data.country}")

@@ -5,9 +5,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import current_board, knowledge_base, level_chip, run_scores, show_context
+from app_pages.common import (
+    DOCX,
+    current_board,
+    export_download,
+    knowledge_base,
+    level_chip,
+    run_scores,
+    show_context,
+)
 from kb.app_data import escape_markdown, gaps, marked_markdown, scorecard
 from kb.compare import drafting_examples
+from kb.exports import memo_docx
 from kb.reviews import ReviewStore, apply_reviews
 from kb.similar import drafting_similarity
 
@@ -26,6 +35,9 @@ if b is not None:
     st.caption(f"Rests on: {', '.join(rows[0].rests_on)} · run {b.run.id}")
     st.warning(rows[0].caveat)
     st.dataframe(scorecard(rows, rubric), hide_index=True, width="stretch")
+    export_download(f"memo-{b.run.id}-{country}", "Word gap memo",
+                    lambda: memo_docx(cat, country, run=b.run.id, rubric=rubric),
+                    f"{country.lower()}-gap-memo.docx", DOCX)
     scores = run_scores(b.run.id)
     criteria = {c.id: c for c in rubric.criteria}
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import cell_style, current_board
+from app_pages.common import XLSX, cell_style, current_board, export_download
 from kb.app_data import matrix
+from kb.exports import matrix_csv, matrix_xlsx
 from kb.reviews import ReviewStore
 
 st.title("Overview")
@@ -27,6 +28,13 @@ if b is not None:
     else:
         frame = pd.DataFrame(rows).set_index("country")
         st.dataframe(frame.style.map(cell_style), width="stretch")
+        left, right = st.columns(2)
+        with left:
+            export_download(f"matrix-xlsx-{b.run.id}", "spreadsheet (XLSX)",
+                            lambda: matrix_xlsx(cat, run=b.run.id, rubric=rubric), "ctkb-matrix.xlsx", XLSX)
+        with right:  # the byte-order mark lets Excel read accents
+            export_download(f"matrix-csv-{b.run.id}", "CSV", lambda: "\ufeff" + matrix_csv(cat, run=b.run.id, rubric=rubric),
+                            "ctkb-matrix.csv", "text/csv")
         coverage = pd.DataFrame({c: {rubric.pillars[p]: v for p, v in cov.items()} for c, cov in b.coverage.items()
                                  if c in frame.index}).T
         st.subheader("Coverage per pillar")

@@ -188,6 +188,9 @@ def migrate(
 from kb.cli_scoring import register as _register_scoring  # noqa: E402 - after `app` exists
 
 _register_scoring(app, state, out, err)
+from kb.cli_export import register as _register_export  # noqa: E402 - after `app` exists
+
+_register_export(app, state, out, err)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -29,6 +29,8 @@ class Settings(BaseModel):
         rubric: The rubric scored against by default (``CTKB_RUBRIC``, default ``rubrics/4p.yaml``);
             its calibration is the ``.calibration.json`` file next to it.
         max_upload_mb: Largest file the app accepts for upload, in MB (``CTKB_MAX_UPLOAD_MB``).
+        store_idle_seconds: The app closes the embedded store after this long unused, so the
+            CLI can use it meanwhile (``CTKB_STORE_IDLE``).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -47,6 +49,7 @@ class Settings(BaseModel):
     rrf_k: int = Field(default=60, ge=1)
     rubric: Path = Path("rubrics/4p.yaml")
     max_upload_mb: float = Field(default=50.0, gt=0)
+    store_idle_seconds: float = Field(default=20.0, gt=0)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> "Settings":
@@ -67,6 +70,7 @@ class Settings(BaseModel):
             "CTKB_RRF_K": "rrf_k",
             "CTKB_RUBRIC": "rubric",
             "CTKB_MAX_UPLOAD_MB": "max_upload_mb",
+            "CTKB_STORE_IDLE": "store_idle_seconds",
         }
         for var, name in mapping.items():
             if env.get(var):

@@ -3,6 +3,7 @@ the real corpus indexed and scored (real catalogue, real Qdrant Edge store, real
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,30 @@ def test_the_runs_page_shows_a_runs_accuracy_against_a_gold_file(
     overall = table[table["scope"] == "overall"].iloc[0]
     assert overall["macro_f1"] >= 0.8 and overall["n"] >= 500
     assert any(s.startswith("bm25 baseline") for s in table["scope"])
+
+
+@pytest.mark.corpus
+def test_the_profile_and_the_overview_prepare_their_word_and_spreadsheet_downloads(
+        scored_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import docx
+    import openpyxl
+
+    from kb.app_data import latest_run
+    from kb.catalog import Catalog
+
+    cat = Catalog(scored_home / "catalog.sqlite")
+    run = latest_run(cat).id
+    cat.close()
+    at = _app(scored_home, monkeypatch, "app_pages/country.py")
+    at.selectbox[0].set_value("ZMB").run()
+    next(b for b in at.button if b.label == "Prepare Word gap memo").click().run()
+    assert not at.exception, at.exception
+    memo = at.session_state[f"export-memo-{run}-ZMB"]
+    assert any(p.style.name == "Heading 2" for p in docx.Document(io.BytesIO(memo)).paragraphs)
+    assert [d.proto.label for d in at.get("download_button")] == ["Download Word gap memo"]
+
+    at = _app(scored_home, monkeypatch, "app_pages/overview.py")
+    next(b for b in at.button if b.label == "Prepare spreadsheet (XLSX)").click().run()
+    assert not at.exception, at.exception
+    sheet = at.session_state[f"export-matrix-xlsx-{run}"]
+    assert "About" in openpyxl.load_workbook(io.BytesIO(sheet)).sheetnames
