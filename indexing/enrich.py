@@ -266,10 +266,20 @@ class Enricher:
         """
         rules = self.rules(language)
         roots = _roots(seg.provisions)
-        docs = rules.nlp.tokenizer.pipe(root.text for root in roots)
+        docs = rules.nlp.tokenizer.pipe(_tame_runs(root.text) for root in roots)
         found = [find_all(rules, rules.prepare(doc), root) for root, doc in zip(roots, docs)]
         provisions = [_attach(p, roots, found) for p in seg.provisions]
         return seg.model_copy(update={"provisions": provisions})
+
+
+# spaCy's tokenizer splits a run of prefix/suffix punctuation one character at a time,
+# copying the rest each time: quadratic (20,000 "(" take minutes). Such runs hold nothing
+# the rules look for, so they are tokenized as spaces of the same length (offsets kept).
+_PUNCT_RUN = re.compile(r"([^\w\s.\-])\1{63,}")
+
+
+def _tame_runs(text: str) -> str:
+    return _PUNCT_RUN.sub(lambda m: " " * len(m.group(0)), text) if len(text) > 64 else text
 
 
 def _roots(provisions: list[Provision]) -> list[Provision]:

@@ -92,7 +92,9 @@ def extract(path: Path, fmt: Format | None = None) -> RawDocument:
     data = read_bytes(path)
     if not data.strip():
         raise EmptyDocumentError(path, f"is empty ({len(data)} bytes, no text)")
-    fmt = fmt or detect_format(path)
+    fmt, note = _settle_format(path, data, fmt)
+    if fmt in ("md", "txt", "html"):
+        _refuse_binary(path, data)
     if fmt == "pdf":
         from indexing.extract_pdf import extract_pdf
 
@@ -117,7 +119,47 @@ def extract(path: Path, fmt: Format | None = None) -> RawDocument:
         raise UnsupportedFormatError(path, f"unsupported format {fmt!r}")
     if not any(page.text.strip() for page in raw.pages):
         raise EmptyDocumentError(path, "has no text once its markup is removed")
+    if note:
+        raw.metadata["format_note"] = note
     return raw
+
+
+_NAMES = {"pdf": "PDF", "docx": "DOCX", "html": "HTML", "md": "Markdown", "txt": "plain text"}
+
+
+def _settle_format(path: Path, data: bytes, fmt: Format | None) -> tuple[Format, str]:
+    """The format to read the file as, and a note when its name (or the manifest) says
+    another: the content wins for PDF, DOCX and HTML, which announce themselves."""
+    said = fmt or _EXTENSIONS.get(path.suffix.lower())
+    sniffed = _sniff(path, data[:_SNIFF_BYTES])
+    if sniffed is None:
+        return fmt or detect_format(path), ""
+    if said is None or said == sniffed:
+        return sniffed, ""
+    source = "the manifest says" if fmt else f"named {path.suffix or 'without extension'}, so"
+    return sniffed, f"read as {_NAMES[sniffed]} from its content ({source} {_NAMES[said]})"
+
+
+# Bytes that never occur in text: NUL and C0 controls other than tab, newlines, form feed and ESC.
+_BINARY_BYTES = bytes([*range(0, 9), 11, *range(14, 27), *range(28, 32), 127])
+_BINARY_SHARE = 0.05
+
+
+def _refuse_binary(path: Path, data: bytes) -> None:
+    """A "text" file holding binary data (an image, an archive, a Word .doc renamed .txt)
+    fails with that reason rather than as bad UTF-8 or as garbage text."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return  # UTF-16 text is full of NULs
+    head = data[:65536]
+    nul = head.find(b"\x00")
+    controls = len(head) - len(head.translate(None, _BINARY_BYTES))
+    if nul >= 0 or controls > _BINARY_SHARE * len(head):
+        where = f"a NUL byte at offset {nul}" if nul >= 0 else f"{controls} control bytes in its first {len(head)}"
+        kind = " (a legacy Word .doc)" if data.startswith(b"\xd0\xcf\x11\xe0") else ""
+        raise UnsupportedFormatError(
+            path, f"is a binary file{kind}, not text ({where})",
+            hint="check you gave the right file; supported formats: pdf, md, txt, html, docx (text in UTF-8)",
+        )
 
 
 def read_bytes(path: Path) -> bytes:

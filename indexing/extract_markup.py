@@ -44,6 +44,7 @@ _BULLET = re.compile(r"^[-*+][ \t]+(?=\S)")
 _SETEXT = re.compile(r"^(=+|-+)[ \t]*$")
 _TABLE_SEP = re.compile(r"^\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?$")
 # Leading bold span: ``**X**``, ``__X__``, ``****X****`` (run lengths must match).
+_MAX_BOLD_RUN = 8
 _LEAD_BOLD = re.compile(r"^(\*{2,}|_{2,})(?=\S)(.+?)(?<=\S)\1(?![*_])")
 _IMAGE = re.compile(r"!\[[^\]]*\]\((?:[^()\s]|\([^)]*\))*(?:\s+\"[^\"]*\")?\)")
 # A link whose text crosses line breaks (InfoLEG exports wrap "[Ley\n\nN° 26.842](url)").
@@ -144,7 +145,9 @@ def _markdown_line(line: str, next_line: str) -> tuple[str | None, tuple[int, in
     footnote = _FOOTNOTE_DEF.match(line)
     if footnote:
         line = f"[{footnote.group(1)}] " + line[footnote.end():]
-    bold = _LEAD_BOLD.match(line)
+    # A line opening with a long run of * or _ is decoration, not bold; the run would make
+    # _LEAD_BOLD backtrack quadratically (thousands of stars: seconds per line).
+    bold = _LEAD_BOLD.match(line) if len(line) - len(line.lstrip("*_")) <= _MAX_BOLD_RUN else None
     if bold:
         head = strip_inline(bold.group(2)).strip()
         rest = strip_inline(line[bold.end():])

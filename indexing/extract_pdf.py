@@ -10,6 +10,7 @@ from pypdf import PasswordType, PdfReader
 from pypdf.errors import (
     DependencyError,
     FileNotDecryptedError,
+    LimitReachedError,
     PdfReadError,
     PyPdfError,
 )
@@ -57,6 +58,8 @@ def extract_pdf(path: Path) -> RawDocument:
         count = len(reader.pages)
     except FileNotDecryptedError:
         raise EncryptedDocumentError(path, "is encrypted and could not be opened") from None
+    except LimitReachedError as exc:
+        raise _bomb(path, exc, None) from None
     except Exception as exc:  # pypdf raises assorted errors on broken page trees
         raise CorruptDocumentError(path, f"its page tree cannot be read ({_why(exc)})") from None
     if count == 0:
@@ -79,6 +82,8 @@ def _open(path: Path) -> PdfReader:
             path, f"is encrypted with a cipher pypdf cannot use here ({_why(exc)})",
             hint="install the `cryptography` package, or save an unencrypted copy and index that",
         ) from None
+    except LimitReachedError as exc:
+        raise _bomb(path, exc, None) from None
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
             RecursionError) as exc:
         raise CorruptDocumentError(path, f"is not a readable PDF ({_why(exc)})") from None
@@ -105,6 +110,8 @@ def _page_text(path: Path, reader: PdfReader, index: int) -> str:
         raise EncryptedDocumentError(path, "is encrypted and could not be opened", page=index + 1) from None
     except RecursionError:
         raise CorruptDocumentError(path, "has a self-referencing content stream", page=index + 1) from None
+    except LimitReachedError as exc:
+        raise _bomb(path, exc, index + 1) from None
     except Exception as exc:  # broken content streams raise many exception types
         raise CorruptDocumentError(path, f"its text cannot be extracted ({_why(exc)})", page=index + 1) from None
 
@@ -119,6 +126,16 @@ def _metadata(reader: PdfReader) -> dict[str, str]:
         return {}
     title = " ".join(title.split())
     return {"title": title} if title and not _JUNK_TITLE.search(title) else {}
+
+
+def _bomb(path: Path, exc: LimitReachedError, page: int | None) -> CorruptDocumentError:
+    """pypdf stops decompressing past its safety limits (75 MB a stream by default): a
+    decompression bomb, or a stream far larger than any page of text needs."""
+    return CorruptDocumentError(
+        path, f"a compressed stream expands past pypdf's safety limit ({_why(exc)}); "
+        "it may be a decompression bomb", page=page,
+        hint="do not index it as is; if it comes from a trusted source, print it to a new PDF and index that",
+    )
 
 
 def _why(exc: BaseException) -> str:

@@ -15,7 +15,8 @@ from indexing import clean as clean_stage
 from indexing import enrich as enrich_stage
 from indexing import extract as extract_stage
 from indexing import segment as segment_stage
-from indexing.infer import country_from_path, language_of, title_from
+from indexing.infer import country_from_path
+from indexing.isolate import Budget, Request, WorkerInternalError, shared_worker
 from indexing.manifest import SUFFIX_FORMAT, Entry, discover
 from kb.catalog import Catalog
 from kb.errors import CtkbError, DocumentError, ManifestError, NeedsOcrError
@@ -93,14 +94,19 @@ class Indexer:
         catalog: Where documents and provisions go.
         vectors: Embeds provisions into the vector store; None indexes provisions only.
         force: Re-index even unchanged documents.
+        budget: Time and memory one document may take from extraction to enrichment (run in
+            a worker process, see :mod:`indexing.isolate`); default from the settings
+            (``CTKB_DOC_TIMEOUT``, ``CTKB_DOC_MEMORY_MB``).
     """
 
-    def __init__(self, catalog: Catalog, vectors: VectorWriter | None = None, *, force: bool = False) -> None:
+    def __init__(self, catalog: Catalog, vectors: VectorWriter | None = None, *, force: bool = False,
+                 budget: Budget | None = None) -> None:
         self.catalog = catalog
         self.vectors = vectors
         self.force = force
         self.version = pipeline_version()
-        self._enricher = enrich_stage.Enricher()
+        self.budget = budget or Budget.from_env()
+        self._worker = shared_worker(self.budget)
 
     def run(self, entries: list[Entry], on_progress: Callable[[int, int, Entry], None] | None = None) -> IndexReport:
         """Index every entry in order.
@@ -147,33 +153,36 @@ class Indexer:
             self._record_failure(entry, sha, "failed", f"{entry.file}: {exc}", None)
             return Outcome(meta.id, str(entry.file), "failed", message=f"{entry.file}: {exc}")
         except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
-            message = f"{entry.file}: internal error {type(exc).__name__}: {exc} — please report it with this file"
+            what = str(exc) if isinstance(exc, WorkerInternalError) else f"{type(exc).__name__}: {exc}"
+            message = f"{entry.file}: internal error {what} — please report it with this file"
             self._record_failure(entry, sha, "failed", message, None)
             return Outcome(meta.id, str(entry.file), "failed", message=message)
 
     def _index(self, entry: Entry, sha: str) -> Outcome:
         meta = entry.meta
-        raw, clean = clean_stage.prepare(entry.file, meta.format)
         inferred = dict(entry.inferred)
+        # Extraction through enrichment, within the per-document time and memory budget.
+        done = self._worker.run(Request(str(entry.file), meta.format, meta.id, sha, meta.language or None,
+                                        infer_title="country" in inferred))
+        clean, seg = done.clean, done.seg
         title = meta.title
         if "country" in inferred:  # no manifest: the title given is only the file name
-            title = title_from(raw, clean, entry.file)
+            title = done.title or title
             inferred["title"] = title
         language = meta.language
         if not language:
-            language = language_of(clean.text)
+            language = done.language
             inferred["language"] = language
-        seg = segment_stage.segment(clean, doc_id=meta.id, doc_sha256=sha, language=language)
-        seg = self._enricher.enrich(seg, language)
         record = DocumentRecord(
             id=meta.id, path=str(entry.file), country=meta.country, title=title, jurisdiction=meta.jurisdiction,
-            year=meta.year, kind=meta.kind, language=language, format=raw.format, sha256=sha,
-            pipeline_version=self.version, status="indexed", pages=raw.page_count,
+            year=meta.year, kind=meta.kind, language=language, format=done.format, sha256=sha,
+            pipeline_version=self.version, status="indexed", pages=done.page_count,
             provisions=len(seg.top_level), meta=meta.extra, inferred=inferred,
         )
-        message = ""
+        message = done.note
         if meta.sha256 and meta.sha256 != sha:
-            message = f"warning: sha256 differs from the manifest ({meta.sha256[:12]}… given, {sha[:12]}… found)"
+            message = (message + "; " if message else "") + (
+                f"warning: sha256 differs from the manifest ({meta.sha256[:12]}… given, {sha[:12]}… found)")
         self.catalog.replace_document(record, clean, seg)
         self._embed(record, seg.provisions)
         return Outcome(meta.id, str(entry.file), "indexed", record.provisions, record.pages, language,

@@ -115,7 +115,7 @@ def _markers(text: str, base: int, start: int, end: int) -> list[tuple[int, str,
                 found.append((off, m.group("unique"), "para", "1", True))
         for pm in _PAREN.finditer(line):
             at_start = line[: pm.start()].strip() == ""
-            if not at_start and not _INLINE_BEFORE.search(line[: pm.start()]):
+            if not at_start and not _inline_break_before(line, pm.start()):
                 continue
             after = line[pm.end(): pm.end() + 2]
             if after and not after[0].isspace():
@@ -123,6 +123,17 @@ def _markers(text: str, base: int, start: int, end: int) -> list[tuple[int, str,
             found.append((lstart + pm.start(), pm.group(0), "paren", pm.group("v"), at_start))
     found.sort()
     return found
+
+
+def _inline_break_before(line: str, at: int) -> bool:
+    """``_INLINE_BEFORE.search(line[:at])``, reading only the end of the line before ``at``
+    (a whole-prefix search per marker is quadratic on a very long line). A match ends with
+    a separator, whitespace and a short word, so it lies inside the last 64 characters
+    unless those start with whitespace; then the whole prefix is searched."""
+    window = line[max(0, at - 64): at]
+    if at > 64 and window[:1].isspace():
+        window = line[:at]
+    return _INLINE_BEFORE.search(window) is not None
 
 
 def find_children(text: str, start: int, end: int) -> list[Child]:

@@ -19,7 +19,9 @@ class Settings(BaseModel):
         encoders: Dense encoders, comma-separated: ``minilm``, ``use`` (``CTKB_ENCODERS``).
         qdrant_url: Qdrant server URL (``CTKB_QDRANT_URL``); unset means embedded.
         qdrant_api_key: API key for the server (``CTKB_QDRANT_API_KEY``).
-        doc_timeout: Seconds one document may take in extraction (``CTKB_DOC_TIMEOUT``).
+        doc_timeout: Seconds one document may take from extraction to enrichment (``CTKB_DOC_TIMEOUT``).
+        doc_memory_mb: Memory one document may take from extraction to enrichment, in MB
+            (``CTKB_DOC_MEMORY_MB``).
         collection: Qdrant collection (and edge shard directory) name (``CTKB_COLLECTION``).
         qdrant_shards: Shards of a new server collection (``CTKB_QDRANT_SHARDS``).
         qdrant_replication: Replication factor of a new server collection (``CTKB_QDRANT_REPLICATION``).
@@ -42,6 +44,7 @@ class Settings(BaseModel):
     qdrant_url: str | None = None
     qdrant_api_key: str | None = None
     doc_timeout: float = Field(default=300.0, gt=0)
+    doc_memory_mb: float = Field(default=2048.0, gt=0)
     collection: str = Field(default="ctkb_chunks", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
     qdrant_shards: int = Field(default=1, ge=1)
     qdrant_replication: int = Field(default=1, ge=1)
@@ -63,6 +66,7 @@ class Settings(BaseModel):
             "CTKB_QDRANT_URL": "qdrant_url",
             "CTKB_QDRANT_API_KEY": "qdrant_api_key",
             "CTKB_DOC_TIMEOUT": "doc_timeout",
+            "CTKB_DOC_MEMORY_MB": "doc_memory_mb",
             "CTKB_COLLECTION": "collection",
             "CTKB_QDRANT_SHARDS": "qdrant_shards",
             "CTKB_QDRANT_REPLICATION": "qdrant_replication",

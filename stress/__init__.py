@@ -1,0 +1,1 @@
+"""Stress runs (``make stress``): fuzzing, big documents, crashes, concurrency, backups."""
