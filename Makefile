@@ -13,7 +13,7 @@ TEST_CORPUS := $(CTKB_CORPUS)
 endif
 PORT ?= 8501
 
-.PHONY: setup index score demo app test bench clean
+.PHONY: setup index score demo app test bench stress clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -53,6 +53,15 @@ bench: setup
 	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m bench.search
 	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m bench.score
 	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m bench.app
+
+# Reliability on the real corpus (README "Reliability"): SIGKILL during indexing/scoring,
+# concurrent review writers, backup -> restore, 2,000 mutated documents, a 1,500-page PDF.
+stress: setup
+	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m stress.kill
+	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m stress.reviews
+	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m stress.backup
+	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m stress.fuzz
+	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m stress.bigpdf
 
 clean:
 	rm -rf .ctkb .pytest_cache .hypothesis

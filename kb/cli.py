@@ -191,6 +191,9 @@ _register_scoring(app, state, out, err)
 from kb.cli_export import register as _register_export  # noqa: E402 - after `app` exists
 
 _register_export(app, state, out, err)
+from kb.cli_admin import register as _register_admin  # noqa: E402 - after `app` exists
+
+_register_admin(app, state, out, err)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -167,7 +167,9 @@ class KnowledgeBase:
         from kb.highlight import highlight_spans
 
         terms = set(self.sparse.terms(text, None))  # highlighted in every mode: users scan for their words
-        for found in self.store.query(query):
+        # Equal fused scores are common (RRF); Qdrant's order among them varies between processes,
+        # so ties are broken by point id: the same store gives the same output every time.
+        for found in sorted(self.store.query(query), key=lambda h: (-h.score, h.id)):
             p = found.payload
             if p["provision_id"] in seen:
                 continue
