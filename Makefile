@@ -46,8 +46,9 @@ demo: score
 	@echo "Opening the app on http://localhost:$(PORT) (Ctrl-C to stop)"
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
+# Two workers for two cores, each test file whole on one; the real corpus is indexed once (tests/conftest.py).
 test: setup
-	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m pytest -q
+	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m pytest -q -n 2 --dist loadfile
 
 bench: setup
 	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m bench.search

@@ -72,13 +72,24 @@ def real_home(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Pat
     For quicker local iterations, ``CTKB_TEST_REAL_HOME`` may name a home indexed the same
     way; it is copied (never modified) and then brought up to date by the same command.
     """
-    home = tmp_path_factory.mktemp("real-home")
-    prebuilt = os.environ.get("CTKB_TEST_REAL_HOME")
-    if prebuilt:
-        import shutil
+    import fcntl
+    import shutil
 
-        shutil.copytree(prebuilt, home, dirs_exist_ok=True)
-    run_ctkb("index", "--manifest", str(corpus_dir / "manifest.yaml"), home=home)
+    # `make test` runs two pytest-xdist workers: the first to get here indexes the corpus once,
+    # the other waits, and each works on its own copy (an embedded store serves one process).
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    built = shared / "real-home-built"
+    with open(shared / "real-home-built.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (built / ".complete").exists():
+            prebuilt = os.environ.get("CTKB_TEST_REAL_HOME")
+            if prebuilt:
+                shutil.copytree(prebuilt, built, dirs_exist_ok=True)
+            run_ctkb("index", "--manifest", str(corpus_dir / "manifest.yaml"), home=built)
+            (built / ".complete").touch()
+    home = tmp_path_factory.mktemp("real-home")
+    shutil.copytree(built, home, dirs_exist_ok=True)
     return home
 
 
