@@ -4,6 +4,7 @@ who holds it. Real Qdrant Edge store, real CLI processes, the fictional sample c
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
@@ -125,7 +126,9 @@ def test_the_cli_works_while_the_app_holds_an_idle_lease(home: Path) -> None:
     assert lease.count() == before and lease.opened == 2  # the app's next call reopens it
 
 
-def test_the_app_is_told_who_holds_the_store_while_the_cli_has_it(home: Path) -> None:
+@contextlib.contextmanager
+def another_process_holding(home: Path):
+    """A separate process (a stand-in for `ctkb index`) with the embedded store open."""
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time; from kb.settings import Settings; "
          "from kb.store.factory import open_store; s = open_store(Settings(home=sys.argv[1])); s.count(); "
@@ -133,27 +136,26 @@ def test_the_app_is_told_who_holds_the_store_while_the_cli_has_it(home: Path) ->
         cwd=REPO, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_the_app_is_told_who_holds_the_store_while_the_cli_has_it(home: Path) -> None:
+    with another_process_holding(home) as holder:
         lease = LeasedStore(lambda: open_store(Settings(home=home)), idle_seconds=5)
         with pytest.raises(StoreError) as info:
             lease.count()
         assert f"in use by process {holder.pid}" in str(info.value) and "CTKB_QDRANT_URL" in info.value.hint
         assert not lease.is_open
-    finally:
-        holder.kill()
-        holder.wait()
     assert lease.count() > 0  # once the holder is gone, the same lease opens it
 
 
 def test_the_search_page_shows_the_holder_instead_of_a_traceback(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from streamlit.testing.v1 import AppTest
 
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from kb.settings import Settings; "
-         "from kb.store.factory import open_store; s = open_store(Settings(home=sys.argv[1])); s.count(); "
-         "print('held', flush=True); time.sleep(60)", str(home)],
-        cwd=REPO, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with another_process_holding(home) as holder:
         monkeypatch.setenv("CTKB_HOME", str(home))
         monkeypatch.chdir(REPO)
         at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
@@ -163,6 +165,3 @@ def test_the_search_page_shows_the_holder_instead_of_a_traceback(home: Path, mon
         at.text_input[0].input("victims").run()
         assert not at.exception, at.exception
         assert any(f"in use by process {holder.pid}" in e.value and "Try again" in e.value for e in at.error)
-    finally:
-        holder.kill()
-        holder.wait()
