@@ -12,6 +12,9 @@ DEMO_CORPUS := $(CTKB_CORPUS)
 TEST_CORPUS := $(CTKB_CORPUS)
 endif
 PORT ?= 8501
+# Tesseract language packs for OCR of scanned PDFs: the corpus languages.
+TESSERACT_LANGS := eng spa fra por ara nld msa ind ben
+TESSERACT_PKGS := tesseract-ocr $(addprefix tesseract-ocr-,$(TESSERACT_LANGS))
 
 .PHONY: setup index score demo app test bench stress clean
 
@@ -28,6 +31,13 @@ $(STAMP): pyproject.toml
 		|| sudo apt-get install -y -q libreoffice-writer >>$(VENV)/libreoffice-install.log 2>&1 \
 		|| { echo "error: soffice is missing and 'apt-get install -y libreoffice-writer' failed" \
 			"(see $(VENV)/libreoffice-install.log); install Debian's libreoffice-writer, then rerun make" >&2; exit 1; }
+	@# Debian's Tesseract and language packs: `ctkb index` OCRs scanned PDF pages with them.
+	@missing=$$(for l in $(TESSERACT_LANGS); do tesseract --list-langs 2>/dev/null | grep -qx $$l || echo $$l; done); \
+	test -z "$$missing" || apt-get install -y -q $(TESSERACT_PKGS) >$(VENV)/tesseract-install.log 2>&1 \
+		|| { apt-get update -q && apt-get install -y -q $(TESSERACT_PKGS); } >>$(VENV)/tesseract-install.log 2>&1 \
+		|| sudo apt-get install -y -q $(TESSERACT_PKGS) >>$(VENV)/tesseract-install.log 2>&1 \
+		|| { echo "error: Tesseract packs missing ($$missing) and 'apt-get install -y $(TESSERACT_PKGS)' failed" \
+			"(see $(VENV)/tesseract-install.log); install them, then rerun make" >&2; exit 1; }
 	$(PY) -m pip install -q --upgrade pip
 	@# CPU PyTorch from local disk first, so nothing later pulls a multi-GB CUDA build.
 	$(PY) -m pip install -q torch==2.13.0

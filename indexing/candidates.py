@@ -177,7 +177,7 @@ def _title(rest: str, line: Line, next_line: Line | None, following: Line | None
     if len(text.split()) <= 5 and text[:1].isupper() and text.endswith(".") and next_line is not None \
             and not continues and "." not in text[:-1]:
         return text[:-1].strip() or None  # "Artículo 1. Objeto." with the body on the next line
-    m = re.match(r"(.{2,120}?)(?:\s*\.\s*[-—–]|\s+[-—–]\s|\.\s+(?=[A-ZÁÉÍÓÚ]))", text)
+    m = re.match(r"(.{2,120}?)(?:\s*\.\s*[-—–]|\s+[-—–]\s|\.\s+(?=[A-ZÁÉÍÓÚ])|—(?=[(A-Z]))", text)
     if m and len(m.group(1).split()) <= 8 and not re.search(r"\b(?:of|de|the|la|el)$", m.group(1)):
         return m.group(1).strip().rstrip(".") or None
     return None
@@ -245,6 +245,10 @@ def _keyword_candidate(s, start, i, line, nxt, language) -> Cand | None:
     return None
 
 
+# A line wrapped just after a cross-reference ("... an offence under section 3").
+_XREF_END = re.compile(r"\b(?:section|article|regulation|rule|paragraph|clause)\s+\d{1,3}$", re.I)
+
+
 def _bare_candidate(s, start, i, line, nxt, word, kind) -> Cand | None:
     m = _BARE.match(s)
     if not m:
@@ -263,8 +267,8 @@ def _bare_candidate(s, start, i, line, nxt, word, kind) -> Cand | None:
         return None
     if follow[:1] and follow[:1] in ",;":
         return None
-    if line.hint is None and re.search(r"\s\d{1,3}$", after.rstrip()):
-        return None  # a table-of-contents entry ("3. Referral Quality 8")
+    if line.hint is None and re.search(r"\s\d{1,3}$", after.rstrip()) and not _XREF_END.search(after.rstrip()):
+        return None  # a table-of-contents entry ("3. Referral Quality 8"), not a wrapped cross-reference
     number = H.ascii_digits(m.group("num"))
     key = H.number_key(number)
     if key is None:

@@ -56,12 +56,14 @@ class _Page:
     hints: list[list[int]] = field(default_factory=list)  # [start, end, level], page-relative
 
 
-def prepare(path: Path, fmt: Format | None = None) -> tuple[RawDocument, CleanDocument]:
+def prepare(path: Path, fmt: Format | None = None, ocr=None, on_page=None) -> tuple[RawDocument, CleanDocument]:
     """Extract and clean a document.
 
     Args:
         path: The file.
         fmt: Its format if known; sniffed when None.
+        ocr: :class:`indexing.ocr.OcrOptions` for PDF pages without a text layer.
+        on_page: Called after each OCR'd page.
 
     Returns:
         The raw and the clean document.
@@ -71,7 +73,7 @@ def prepare(path: Path, fmt: Format | None = None) -> tuple[RawDocument, CleanDo
     """
     from indexing.extract import extract
 
-    raw = extract(Path(path), fmt)
+    raw = extract(Path(path), fmt, ocr, on_page)
     return raw, clean(raw)
 
 
@@ -98,7 +100,8 @@ def clean(raw: RawDocument) -> CleanDocument:
     text, spans, hints = _join(pages)
     text, spans, hints = _dehyphenate(text, spans, hints, removed)
     headings = [HeadingHint(start=s, end=e, level=lvl) for s, e, lvl in sorted(hints) if e > s]
-    page_spans = [PageSpan(number=n, start=s, end=e) for n, s, e in spans if n is not None]
+    ocr = {p.number: p.ocr_confidence for p in raw.pages if p.ocr_confidence is not None}
+    page_spans = [PageSpan(number=n, start=s, end=e, ocr_confidence=ocr.get(n)) for n, s, e in spans if n is not None]
     return CleanDocument(
         text=text,
         pages=page_spans,

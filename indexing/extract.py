@@ -13,6 +13,7 @@ import codecs
 import zipfile
 from pathlib import Path
 
+from indexing.ocr import OcrOptions, PageCallback
 from indexing.types import RawDocument
 from kb.errors import (
     CorruptDocumentError,
@@ -72,12 +73,16 @@ def detect_format(path: Path) -> Format:
     raise UnsupportedFormatError(path, f"unrecognised format (extension {path.suffix or 'none'!r})")
 
 
-def extract(path: Path, fmt: Format | None = None) -> RawDocument:
+def extract(path: Path, fmt: Format | None = None, ocr: OcrOptions | None = None,
+            on_page: PageCallback | None = None) -> RawDocument:
     """Extract a document's text page by page.
 
     Args:
         path: The file.
         fmt: Its format if known (e.g. from the manifest); sniffed when None.
+        ocr: How PDF pages without a text layer get text (None: they don't, see
+            :func:`indexing.extract_pdf.extract_pdf`).
+        on_page: Called after each OCR'd page.
 
     Returns:
         The raw document. PDFs have numbered pages; other formats one page, number None.
@@ -98,7 +103,7 @@ def extract(path: Path, fmt: Format | None = None) -> RawDocument:
     if fmt == "pdf":
         from indexing.extract_pdf import extract_pdf
 
-        raw = extract_pdf(path)
+        raw = extract_pdf(path, ocr, on_page)
     elif fmt == "docx":
         from indexing.extract_docx import extract_docx
 

@@ -15,6 +15,7 @@ from pypdf.errors import (
     PyPdfError,
 )
 
+from indexing.ocr import OcrOptions, PageCallback, ocr_pages, usable_layer
 from indexing.types import RawDocument, RawPage
 from kb.errors import (
     CorruptDocumentError,
@@ -37,11 +38,13 @@ _JUNK_TITLE = re.compile(
 )
 
 
-def extract_pdf(path: Path) -> RawDocument:
-    """Extract the text layer of every page.
+def extract_pdf(path: Path, ocr: OcrOptions | None = None, on_page: PageCallback | None = None) -> RawDocument:
+    """Extract the text layer of every page, and OCR the pages that lack one.
 
     Args:
         path: The PDF file.
+        ocr: Which pages to OCR and how (:class:`indexing.ocr.OcrOptions`); None never OCRs.
+        on_page: Called after each OCR'd page with (done, total, page).
 
     Returns:
         A raw document with ``RawPage(number=i + 1)`` per page and ``page_count``.
@@ -51,7 +54,8 @@ def extract_pdf(path: Path) -> RawDocument:
             or AES-encrypted while the ``cryptography`` package is missing.
         CorruptDocumentError: pypdf cannot parse the file or one of its pages.
         EmptyDocumentError: The PDF has no pages.
-        NeedsOcrError: No usable text layer (a scan).
+        NeedsOcrError: No usable text layer (a scan) and OCR is off (``never``).
+        indexing.ocr.OcrUnavailableError: OCR is needed but Tesseract or the language pack is missing.
     """
     reader = _open(path)
     try:
@@ -65,9 +69,18 @@ def extract_pdf(path: Path) -> RawDocument:
     if count == 0:
         raise EmptyDocumentError(path, "is a PDF with no pages")
     pages = [RawPage(number=i + 1, text=_page_text(path, reader, i)) for i in range(count)]
-    visible = sum(len("".join(page.text.split())) for page in pages)
-    if visible < MIN_CHARS_PER_PAGE * count:
-        raise NeedsOcrError(path, count)
+    mode = ocr.mode if ocr is not None else "never"
+    if mode == "never":
+        visible = sum(len("".join(page.text.split())) for page in pages)
+        if visible < MIN_CHARS_PER_PAGE * count:
+            raise NeedsOcrError(path, count)
+    else:
+        wanted = [p.number for p in pages if mode == "always" or not usable_layer(p.text)]
+        for number, page in ocr_pages(path, wanted, ocr, on_page).items():
+            pages[number - 1] = RawPage(number=number, text=page.text, ocr_confidence=page.confidence)
+        if not any(usable_layer(p.text) for p in pages):
+            raise EmptyDocumentError(path, f"OCR found no readable text on its {count} page(s)",
+                                     hint="check the scan is legible and the manifest's language is right")
     return RawDocument(path=str(path), format="pdf", pages=pages, page_count=count,
                        metadata=_metadata(reader))
 

@@ -37,7 +37,9 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
+from indexing.ocr import OcrOptions, OcrUnavailableError, PageCallback
 from kb.errors import DocumentError
 from kb.models import CleanDocument, Format, Segmentation
 
@@ -105,6 +107,7 @@ class Request:
     language: str | None = None  # None: detect it
     infer_title: bool = False
     memory_mb: float = 2048.0
+    ocr: OcrOptions | None = None  # None: PDFs without a text layer are not OCR'd
 
 
 @dataclass
@@ -120,6 +123,9 @@ class Prepared:
     note: str = ""
     seconds: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)
+    ocr_pages: int = 0
+    ocr_confidence: float | None = None
+    ocr_cached: int = 0  # of those pages, read from the OCR cache
 
 
 # ------------------------------------------------------------------ the stages
@@ -128,33 +134,55 @@ class Prepared:
 _ENRICHER = None
 
 
-def process(request: Request) -> Prepared:
-    """Run extraction, cleaning, inference, segmentation and enrichment of one document
-    in this process (the worker calls it; so do tests and the in-process mode)."""
+def process(request: Request, on_page: PageCallback | None = None) -> Prepared:
+    """Run extraction (with OCR of pages that need it), cleaning, inference, segmentation
+    and enrichment of one document in this process (the worker calls it; so do tests and
+    the in-process mode). ``on_page`` is called after each OCR'd page."""
     global _ENRICHER
+    from dataclasses import replace
+
     from indexing import clean as clean_stage
     from indexing import enrich as enrich_stage
+    from indexing import ocr as ocr_stage
     from indexing import segment as segment_stage
     from indexing.infer import language_of, title_from
 
     start = time.perf_counter()
     stages: dict[str, float] = {}
     file = Path(request.file)
-    raw, clean = clean_stage.prepare(file, request.fmt)
+    cached: dict[int, bool] = {}
+
+    def page_done(done: int, total: int, page) -> None:
+        cached[done] = page.cached
+        if on_page is not None:
+            on_page(done, total, page)
+
+    raw, clean = clean_stage.prepare(file, request.fmt, request.ocr, page_done)
+    language = request.language or language_of(clean.text)
+    if request.ocr and not request.language and language != "en" and ocr_stage.ocr_summary(clean)[0]:
+        # Read in English for want of a language; now that the text says which, read it again.
+        try:
+            ocr_stage.tesseract_language(language, file)
+        except OcrUnavailableError:
+            pass  # keep the English reading rather than fail
+        else:
+            cached.clear()
+            raw, clean = clean_stage.prepare(file, request.fmt, replace(request.ocr, language=language), page_done)
     stages["extract+clean"] = time.perf_counter() - start
     title = title_from(raw, clean, file) if request.infer_title else None
-    language = request.language or language_of(clean.text)
     mark = time.perf_counter()
     seg = segment_stage.segment(clean, doc_id=request.doc_id, doc_sha256=request.sha256, language=language)
     stages["segment"] = time.perf_counter() - mark
     mark = time.perf_counter()
     if _ENRICHER is None:
         _ENRICHER = enrich_stage.Enricher()
-    seg = _ENRICHER.enrich(seg, language)
+    seg = ocr_stage.flag_provisions(_ENRICHER.enrich(seg, language), clean)
     stages["enrich"] = time.perf_counter() - mark
     note = raw.metadata.get("format_note", "")
+    ocr_count, ocr_confidence = ocr_stage.ocr_summary(clean)
     return Prepared(format=raw.format, page_count=raw.page_count, clean=clean, seg=seg, language=language,
-                    title=title, note=note, seconds=time.perf_counter() - start, stages=stages)
+                    title=title, note=note, seconds=time.perf_counter() - start, stages=stages,
+                    ocr_pages=ocr_count, ocr_confidence=ocr_confidence, ocr_cached=sum(cached.values()))
 
 
 # ------------------------------------------------------------------ framing
@@ -298,8 +326,11 @@ class Worker:
             proc.stdout.close()
 
     # -- work
-    def run(self, request: Request) -> Prepared:
+    def run(self, request: Request, on_page: Callable[[int, int], None] | None = None) -> Prepared:
         """Process one document within the budget.
+
+        Time spent on OCR does not count against the budget: each OCR'd page has its own
+        limit (``OcrOptions.page_timeout``), and ``on_page(done, total)`` hears of it.
 
         Raises:
             DocumentError: The stages' own reasons, or DocumentTimeoutError,
@@ -307,7 +338,7 @@ class Worker:
             WorkerInternalError: A stage failed with an unexpected exception (a bug).
         """
         if not self.budget.isolate:
-            return process(request)
+            return process(request, None if on_page is None else lambda done, total, _page: on_page(done, total))
         request.memory_mb = self.budget.memory_mb
         with self._lock:
             if self._proc is None or self._proc.poll() is not None:
@@ -317,6 +348,12 @@ class Worker:
             try:
                 _send(proc.stdin, request)
                 kind, payload = _receive(proc.stdout.fileno(), deadline)
+                while kind == "progress":  # a page was OCR'd
+                    done, total, seconds = payload
+                    deadline += seconds
+                    if on_page is not None:
+                        on_page(done, total)
+                    kind, payload = _receive(proc.stdout.fileno(), deadline)
             except TimeoutError:
                 self._kill(proc)
                 self._proc = None
@@ -394,7 +431,7 @@ def _serve() -> None:
             if hard == resource.RLIM_INFINITY or cap < hard:
                 resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
                 limited = True
-            result = process(request)
+            result = process(request, lambda done, total, page: _send(out, ("progress", (done, total, page.seconds))))
         except MemoryError:
             answer = ("memory", None)
         except DocumentError as exc:

@@ -18,6 +18,7 @@ from indexing import segment as segment_stage
 from indexing.infer import country_from_path
 from indexing.isolate import Budget, Request, WorkerInternalError, shared_worker
 from indexing.manifest import SUFFIX_FORMAT, Entry, discover
+from indexing.ocr import OCR_MODES, OcrMode, OcrOptions, OcrUnavailableError
 from kb.catalog import Catalog
 from kb.errors import CtkbError, DocumentError, ManifestError, NeedsOcrError
 from kb.ids import sha256_file
@@ -97,24 +98,38 @@ class Indexer:
         budget: Time and memory one document may take from extraction to enrichment (run in
             a worker process, see :mod:`indexing.isolate`); default from the settings
             (``CTKB_DOC_TIMEOUT``, ``CTKB_DOC_MEMORY_MB``).
+        ocr: Which PDF pages are OCR'd: ``auto`` (those without a usable text layer),
+            ``always`` or ``never``; default from the settings (``CTKB_OCR``).
+        ocr_cache: Where OCR'd pages are cached; default ``ocr-cache`` beside the catalogue.
     """
 
     def __init__(self, catalog: Catalog, vectors: VectorWriter | None = None, *, force: bool = False,
-                 budget: Budget | None = None) -> None:
+                 budget: Budget | None = None, ocr: OcrMode | None = None, ocr_cache: Path | None = None) -> None:
+        from kb.settings import Settings
+
         self.catalog = catalog
         self.vectors = vectors
         self.force = force
         self.version = pipeline_version()
         self.budget = budget or Budget.from_env()
+        self.ocr = ocr or Settings.from_env().ocr
+        if self.ocr not in OCR_MODES:
+            raise CtkbError(f"unknown OCR mode {self.ocr!r}", hint=f"use one of: {', '.join(OCR_MODES)}")
+        self.ocr_cache = ocr_cache or catalog.path.parent / "ocr-cache"
+        self.on_page: Callable[[Entry, int, int], None] | None = None  # after each OCR'd page
         self._worker = shared_worker(self.budget)
 
-    def run(self, entries: list[Entry], on_progress: Callable[[int, int, Entry], None] | None = None) -> IndexReport:
+    def run(self, entries: list[Entry], on_progress: Callable[[int, int, Entry], None] | None = None,
+            on_page: Callable[[Entry, int, int], None] | None = None) -> IndexReport:
         """Index every entry in order.
 
         Args:
             entries: The documents.
             on_progress: Called before each document with (done, total, entry).
+            on_page: Called after each OCR'd page with (entry, pages done, pages to OCR).
         """
+        if on_page is not None:
+            self.on_page = on_page
         report = IndexReport()
         for done, entry in enumerate(entries):
             if on_progress:
@@ -133,6 +148,7 @@ class Indexer:
         if (
             not self.force and known is not None and known.sha256 == sha
             and known.pipeline_version == self.version and known.status != "failed"
+            and not self._ocr_stale(known)
         ):
             if known.status == "indexed" and self.vectors is not None and known.embedded != self.vectors.fingerprint:
                 self._embed(known, self.catalog.provisions(known.id))  # text unchanged: no re-segmentation
@@ -145,7 +161,7 @@ class Indexer:
         except StoreError:
             raise  # the store is unusable for every document: stop the batch with its message
         except DocumentError as exc:
-            status = "needs_ocr" if isinstance(exc, NeedsOcrError) else "failed"
+            status = "needs_ocr" if isinstance(exc, (NeedsOcrError, OcrUnavailableError)) else "failed"
             pages = exc.page_count if isinstance(exc, NeedsOcrError) else None
             self._record_failure(entry, sha, status, str(exc), pages)
             return Outcome(meta.id, str(entry.file), status, pages=pages, message=str(exc))
@@ -162,8 +178,10 @@ class Indexer:
         meta = entry.meta
         inferred = dict(entry.inferred)
         # Extraction through enrichment, within the per-document time and memory budget.
+        ocr = OcrOptions(mode=self.ocr, language=meta.language or None, cache_dir=str(self.ocr_cache))
+        on_page = None if self.on_page is None else lambda done, total: self.on_page(entry, done, total)
         done = self._worker.run(Request(str(entry.file), meta.format, meta.id, sha, meta.language or None,
-                                        infer_title="country" in inferred))
+                                        infer_title="country" in inferred, ocr=ocr), on_page)
         clean, seg = done.clean, done.seg
         title = meta.title
         if "country" in inferred:  # no manifest: the title given is only the file name
@@ -178,8 +196,14 @@ class Indexer:
             year=meta.year, kind=meta.kind, language=language, format=done.format, sha256=sha,
             pipeline_version=self.version, status="indexed", pages=done.page_count,
             provisions=len(seg.top_level), meta=meta.extra, inferred=inferred,
+            ocr_pages=done.ocr_pages, ocr_confidence=done.ocr_confidence,
+            ocr_mode=self.ocr if done.format == "pdf" else None,
         )
         message = done.note
+        if done.ocr_pages:
+            message = (message + "; " if message else "") + (
+                f"text of {done.ocr_pages} page(s) from OCR, mean confidence {done.ocr_confidence:.2f}"
+                + (f", {done.ocr_cached} from the OCR cache" if done.ocr_cached else ""))
         if meta.sha256 and meta.sha256 != sha:
             message = (message + "; " if message else "") + (
                 f"warning: sha256 differs from the manifest ({meta.sha256[:12]}… given, {sha[:12]}… found)")
@@ -187,6 +211,17 @@ class Indexer:
         self._embed(record, seg.provisions)
         return Outcome(meta.id, str(entry.file), "indexed", record.provisions, record.pages, language,
                        message=message, inferred=inferred)
+
+    def _ocr_stale(self, known: DocumentRecord) -> bool:
+        """Whether the OCR mode asked for would read this unchanged PDF differently."""
+        if known.format != "pdf":
+            return False
+        if known.status == "needs_ocr":
+            return self.ocr != "never"
+        was = known.ocr_mode or "auto"  # records from before OCR: text layers only, as auto reads them
+        if was == self.ocr:
+            return False
+        return "always" in (was, self.ocr) or known.ocr_pages > 0
 
     def _record_failure(self, entry: Entry, sha: str, status: str, message: str, pages: int | None) -> None:
         meta = entry.meta

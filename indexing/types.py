@@ -16,6 +16,7 @@ class RawPage(Strict):
     number: int | None = None
     text: str
     headings: list[HeadingHint] = Field(default_factory=list)
+    ocr_confidence: float | None = Field(default=None, description="Mean word confidence (0-1) when from OCR.")
 
 
 class RawDocument(Strict):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -28,6 +29,14 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+
+
+class OcrChoice(str, Enum):
+    """``ctkb index --ocr`` values (see :class:`indexing.ocr.OcrOptions`)."""
+
+    auto = "auto"
+    always = "always"
+    never = "never"
 
 
 class State:
@@ -56,8 +65,13 @@ def index(
     manifest: Optional[Path] = typer.Option(None, "--manifest", "-m", help="YAML manifest listing the documents."),
     force: bool = typer.Option(False, "--force", help="Re-index documents even when unchanged."),
     no_embed: bool = typer.Option(False, "--no-embed", help="Store provisions only; embed on a later run."),
+    ocr: Optional[OcrChoice] = typer.Option(
+        None, "--ocr", case_sensitive=False,
+        help="Which PDF pages to OCR: auto (pages without a usable text layer), always, never "
+             "[default: auto, or CTKB_OCR]."),
 ) -> None:
-    """Index documents into provisions and vectors. Unchanged documents are skipped; failures are listed."""
+    """Index documents into provisions and vectors. Unchanged documents are skipped; failures are listed.
+    Scanned PDF pages are read with Tesseract OCR (cached), and their provisions flagged."""
     from indexing.manifest import load_manifest
     from indexing.pipeline import Indexer, entries_from_paths
     from kb.render import index_progress, index_summary
@@ -81,9 +95,10 @@ def index(
 
     kb = KnowledgeBase.open(state.settings)
     try:
-        indexer = Indexer(kb.catalog, None if no_embed else kb.vector_writer(), force=force)
+        indexer = Indexer(kb.catalog, None if no_embed else kb.vector_writer(), force=force,
+                          ocr=ocr.value if ocr else state.settings.ocr)
         with index_progress(err) as progress:
-            report = indexer.run(entries, progress)
+            report = indexer.run(entries, progress, progress.ocr_page)
         prepared = None if no_embed else _prepare_rubric(kb)
     finally:
         kb.close()

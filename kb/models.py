@@ -86,6 +86,8 @@ class PageSpan(Strict):
     number: int = Field(ge=1)
     start: int = Field(ge=0)
     end: int = Field(ge=0)
+    ocr_confidence: float | None = Field(
+        default=None, ge=0, le=1, description="Mean OCR word confidence when the page's text is from OCR.")
 
     @model_validator(mode="after")
     def _ordered(self) -> "PageSpan":
@@ -206,6 +208,9 @@ class Provision(Strict):
     definitions: list[Definition] = Field(default_factory=list)
     penalties: list[Penalty] = Field(default_factory=list)
     cross_refs: list[CrossRef] = Field(default_factory=list)
+    ocr_confidence: float | None = Field(
+        default=None, ge=0, le=1,
+        description="Set when the provision's text is from OCR: the mean confidence of its OCR'd pages.")
 
     @model_validator(mode="after")
     def _span_matches_text(self) -> "Provision":
@@ -265,3 +270,6 @@ class DocumentRecord(Strict):
     indexed_at: str | None = None
     embedded: str | None = Field(default=None, description="Fingerprint of the encoders that made its vectors.")
     chunks: int = Field(default=0, description="Points in the vector store.")
+    ocr_pages: int = Field(default=0, ge=0, description="Pages whose text is from OCR.")
+    ocr_confidence: float | None = Field(default=None, ge=0, le=1, description="Mean OCR confidence of those pages.")
+    ocr_mode: str | None = Field(default=None, description="The --ocr mode a PDF was indexed with.")

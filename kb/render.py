@@ -24,18 +24,23 @@ STATUS_STYLE = {"indexed": "green", "skipped": "dim", "failed": "red", "needs_oc
 
 @contextmanager
 def index_progress(console: Console) -> Iterator:
-    """A progress bar over documents; yields the callback the indexer calls."""
+    """A progress bar over documents; yields the callback the indexer calls before each
+    document, whose ``ocr_page`` method it calls after each OCR'd page."""
     progress = Progress(
         TextColumn("[bold]Indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         TextColumn("{task.description}"), console=console, transient=True,
     )
     task = progress.add_task("", total=None)
 
-    def on_progress(done: int, total: int, entry) -> None:
-        progress.update(task, completed=done, total=total, description=escape(entry.meta.id))
+    class OnProgress:
+        def __call__(self, done: int, total: int, entry) -> None:
+            progress.update(task, completed=done, total=total, description=escape(entry.meta.id))
+
+        def ocr_page(self, entry, done: int, total: int) -> None:
+            progress.update(task, description=f"{escape(entry.meta.id)}: OCR page {done} of {total}")
 
     with progress:
-        yield on_progress
+        yield OnProgress()
 
 
 def index_summary(console: Console, report) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,6 +34,8 @@ class Settings(BaseModel):
         max_upload_mb: Largest file the app accepts for upload, in MB (``CTKB_MAX_UPLOAD_MB``).
         store_idle_seconds: The app closes the embedded store after this long unused, so the
             CLI can use it meanwhile (``CTKB_STORE_IDLE``).
+        ocr: Which PDF pages are OCR'd when indexing: ``auto`` (pages without a usable text
+            layer), ``always`` or ``never`` (``CTKB_OCR``; ``ctkb index --ocr`` overrides it).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -53,6 +56,7 @@ class Settings(BaseModel):
     rubric: Path = Path("rubrics/4p.yaml")
     max_upload_mb: float = Field(default=50.0, gt=0)
     store_idle_seconds: float = Field(default=20.0, gt=0)
+    ocr: Literal["auto", "always", "never"] = "auto"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> "Settings":
@@ -75,6 +79,7 @@ class Settings(BaseModel):
             "CTKB_RUBRIC": "rubric",
             "CTKB_MAX_UPLOAD_MB": "max_upload_mb",
             "CTKB_STORE_IDLE": "store_idle_seconds",
+            "CTKB_OCR": "ocr",
         }
         for var, name in mapping.items():
             if env.get(var):
