@@ -64,6 +64,7 @@ bench: setup
 	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m bench.search
 	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m bench.score
 	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m bench.app
+	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m bench.ocr
 
 # Reliability on the real corpus (README "Reliability"): SIGKILL during indexing/scoring,
 # concurrent review writers, backup -> restore, 2,000 mutated documents, a 1,500-page PDF.

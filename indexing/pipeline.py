@@ -207,8 +207,13 @@ class Indexer:
         if meta.sha256 and meta.sha256 != sha:
             message = (message + "; " if message else "") + (
                 f"warning: sha256 differs from the manifest ({meta.sha256[:12]}… given, {sha[:12]}… found)")
+        prior = self.catalog.find_document(meta.id)
+        reuse = self.vectors is not None and prior is not None and prior.embedded == self.vectors.fingerprint
         self.catalog.replace_document(record, clean, seg)
-        self._embed(record, seg.provisions)
+        self._embed(record, seg.provisions, reuse=reuse)
+        if reuse and self.vectors.reused:
+            message = (message + "; " if message else "") + (
+                f"vectors of {self.vectors.reused} unchanged chunk(s) kept")
         return Outcome(meta.id, str(entry.file), "indexed", record.provisions, record.pages, language,
                        message=message, inferred=inferred)
 
@@ -237,9 +242,10 @@ class Indexer:
             self.vectors.ensure()
             self.vectors.store.delete_document(meta.id)  # no stale points of an earlier version
 
-    def _embed(self, record: DocumentRecord, provisions: list) -> None:
-        """Vectors after the catalogue; the fingerprint last, so a crash in between is redone."""
+    def _embed(self, record: DocumentRecord, provisions: list, *, reuse: bool = False) -> None:
+        """Vectors after the catalogue; the fingerprint last, so a crash in between is redone.
+        With ``reuse``, unchanged chunks keep the vectors stored for them by these encoders."""
         if self.vectors is None:
             return
-        chunks = self.vectors.write(record, provisions)
+        chunks = self.vectors.write(record, provisions, reuse=reuse)
         self.catalog.set_embedded(record.id, self.vectors.fingerprint, chunks)

@@ -50,7 +50,14 @@ def payload(record: DocumentRecord, provision: Provision, chunk: Chunk) -> dict:
         "start": chunk.start,
         "end": chunk.end,
         "text": chunk.text,
+        "embed_sha": embed_sha(record, chunk),
     }
+
+
+def embed_sha(record: DocumentRecord, chunk: Chunk) -> str:
+    """Hash of everything a chunk's vectors are computed from (given the encoders)."""
+    key = f"{record.language}\0{chunk.text}\0{chunk.embed_text}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
 @dataclass
@@ -74,6 +81,7 @@ class VectorWriter:
         self.sparse = sparse
         self.spec = collection_spec(encoders, sparse)
         self._ready = False
+        self.reused = 0  # chunks of the last document whose stored vectors were kept
 
     @property
     def fingerprint(self) -> str:
@@ -88,28 +96,56 @@ class VectorWriter:
             self.store.ensure_collection(self.spec)
             self._ready = True
 
-    def points(self, record: DocumentRecord, provisions: list[Provision]) -> list[ChunkPoint]:
-        """Chunks of the document with their vectors, ready for the store."""
+    def points(self, record: DocumentRecord, provisions: list[Provision],
+               known: dict[int | str, ChunkPoint] | None = None) -> list[ChunkPoint]:
+        """Chunks of the document with their vectors, ready for the store.
+
+        Args:
+            record: The document.
+            provisions: Its provisions.
+            known: Points already stored for it by these same encoders; a chunk whose
+                point id and :func:`embed_sha` match one of them keeps its vectors instead
+                of being encoded again.
+        """
         chunks = chunk_provisions(provisions, record.title, self.encoders)
         if not chunks:
             return []
+        known = known or {}
         by_id = {p.id: p for p in provisions}
-        texts = [c.embed_text for c in chunks]
-        dense = {e.name: np.asarray(e.encode(texts), dtype=np.float32) for e in self.encoders}
-        sparse = self.sparse.encode_documents([c.text for c in chunks], record.language)
-        return [
-            ChunkPoint(
-                id=point_id(c.provision_id, c.chunk),
-                dense={name: vectors[i].tolist() for name, vectors in dense.items()},
-                sparse={self.sparse.name: sparse[i]},
-                payload=payload(record, by_id[c.provision_id], c),
-            )
-            for i, c in enumerate(chunks)
-        ]
+        payloads = [payload(record, by_id[c.provision_id], c) for c in chunks]
+        ids = [point_id(c.provision_id, c.chunk) for c in chunks]
+        kept = {i: known[pid] for i, pid in enumerate(ids)
+                if pid in known and known[pid].payload.get("embed_sha") == payloads[i]["embed_sha"]}
+        todo = [i for i in range(len(chunks)) if i not in kept]
+        dense: dict[str, np.ndarray] = {}
+        sparse: list = []
+        if todo:
+            texts = [chunks[i].embed_text for i in todo]
+            dense = {e.name: np.asarray(e.encode(texts), dtype=np.float32) for e in self.encoders}
+            sparse = self.sparse.encode_documents([chunks[i].text for i in todo], record.language)
+        row = {i: n for n, i in enumerate(todo)}
+        out = []
+        for i in range(len(chunks)):
+            if i in kept:
+                out.append(ChunkPoint(id=ids[i], dense=kept[i].dense, sparse=kept[i].sparse, payload=payloads[i]))
+            else:
+                n = row[i]
+                out.append(ChunkPoint(id=ids[i], dense={name: vectors[n].tolist() for name, vectors in dense.items()},
+                                      sparse={self.sparse.name: sparse[n]}, payload=payloads[i]))
+        self.reused = len(kept)
+        return out
 
-    def write(self, record: DocumentRecord, provisions: list[Provision]) -> int:
-        """Replace the document's points; returns how many were written."""
+    def write(self, record: DocumentRecord, provisions: list[Provision], *, reuse: bool = False) -> int:
+        """Replace the document's points; returns how many were written.
+
+        Args:
+            record: The document.
+            provisions: Its provisions.
+            reuse: The document's stored points were made by these encoders (the catalogue
+                says so): keep the vectors of chunks whose text is unchanged.
+        """
         self.ensure()
-        points = self.points(record, provisions)
+        known = {p.id: p for p in self.store.scroll(doc_id=record.id)} if reuse else None
+        points = self.points(record, provisions, known)
         self.store.replace_document(record.id, points)
         return len(points)

@@ -3,6 +3,7 @@ modes, the cache, and the messages when Tesseract cannot help. Real Tesseract, r
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -220,3 +221,24 @@ def test_content_cer_ignores_enumerators_case_and_punctuation_but_not_words() ->
 
 def test_ocr_pages_need_no_work_for_no_pages(tmp_path: Path) -> None:
     assert ocr_pages(tmp_path / "absent.pdf", [], OcrOptions()) == {}
+
+
+@pytest.mark.corpus
+def test_reindexing_unchanged_text_keeps_its_vectors_and_search_gives_the_same_hits(real_home: Path, corpus_dir: Path,
+                                                                                    tmp_path: Path) -> None:
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(real_home, home)
+    entries = [e for e in yaml.safe_load((corpus_dir / "manifest.yaml").read_text(encoding="utf-8"))
+               if e["id"] == "pak-ptpa-2018-gazette"]
+    entries[0]["path"] = str(corpus_dir / entries[0]["path"])
+    manifest = tmp_path / "manifest.yaml"
+    manifest.write_text(yaml.safe_dump(entries), encoding="utf-8")
+    query = ("search", "victim shall not be criminally liable", "--country", "PAK", "--limit", "8", "--json")
+    before = run_ctkb(*query, home=home, check=True).stdout
+    result = run_ctkb("index", "--force", "--manifest", str(manifest), home=home, env={"COLUMNS": "300"}, check=True)
+    assert "5 from the OCR cache" in result.stdout and "unchanged chunk(s) kept" in result.stdout, result.stdout
+    after = run_ctkb(*query, home=home, check=True).stdout
+    assert json.loads(after) == json.loads(before)
+    assert any(hit["doc_id"] == "pak-ptpa-2018-gazette" for hit in json.loads(after))

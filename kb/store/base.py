@@ -147,7 +147,9 @@ class Store(Protocol):
 
     def query(self, query: StoreQuery) -> list[StoreHit]: ...
 
-    def scroll(self, batch: int = 256, with_vectors: bool = True) -> Iterator[ChunkPoint]:
-        """Every point, with its vectors (for migration and checks)."""
+    def scroll(self, batch: int = 256, with_vectors: bool = True, *, doc_id: str | None = None
+               ) -> Iterator[ChunkPoint]:
+        """Every point (or every point of ``doc_id``), with its vectors (for migration, checks
+        and re-indexing unchanged text)."""
 
     def close(self) -> None: ...
