@@ -1,19 +1,18 @@
 """OCR of PDF pages that have no usable text layer (Tesseract, through pytesseract).
 
 Why pytesseract and not OCRmyPDF: both run the same Tesseract engine; on the Pakistan
-gazette scan of the corpus they gave the same character error rate (OCRmyPDF's text
-layer read back with pypdf: 5.6 %, pytesseract on the page rendered at the scan's own
-resolution: 5.0 %, both with enumerators removed, before case and punctuation are
-ignored), but pytesseract gives word confidences directly, needs no Ghostscript, and does
-not rewrite the PDF. See docs/ocr.md for the figures.
+gazette scan of the corpus they gave about the same character error rate (content CER:
+OCRmyPDF's text layer read back with pypdf 3.81 %, pytesseract on the page at the scan's
+own resolution 3.47 %), but pytesseract gives word confidences directly, needs no
+Ghostscript, and does not rewrite the PDF. Figures: docs/ocr.md.
 
 A page is rendered with pdfium (pypdfium2) at the resolution of its largest image, the
-scan's own (on the 100 dpi gazette scan, rendering at 150 or 300 dpi lost section
-numbers that Tesseract read at 100 dpi, and did not lower the error rate), read with the Tesseract language pack of the document's language, and
-rebuilt line by line from Tesseract's word boxes; section numbers misread as letters
-are mended (:func:`fix_labels`). The result, with the
-mean word confidence, is cached under the hash of the rendered page, so indexing the
-same page again (``--force``, a re-saved copy) does not OCR it again.
+scan's own (on the 100 dpi gazette, rendering at 150 or 300 dpi lost section numbers that
+Tesseract read at 100 dpi, and did not lower the error rate), read with the Tesseract
+language pack of the document's language, and rebuilt line by line from Tesseract's word
+boxes; enumerators OCR misreads are mended (:func:`fix_labels`). Tesseract's reading and
+mean word confidence are cached under the hash of the rendered page, so indexing the same
+page again (``--force``, a re-saved copy) does not OCR it again.
 """
 
 from __future__ import annotations
