@@ -122,6 +122,23 @@ class Criterion(Strict):
         return list(dict.fromkeys([*self.exemplars.get(language, []), *self.exemplars.get("en", [])]))
 
 
+class Instrument(Strict):
+    """An instrument that criteria cite in ``legal_basis`` (``CoE Art 26``): what it is and
+    how to recognise its text among indexed documents."""
+
+    title: str
+    match: str = Field(description="Regular expression (case-insensitive) matched against indexed documents' titles.")
+
+    @field_validator("match")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression ({exc})") from None
+        return value
+
+
 class Rubric(Strict):
     version: int = Field(ge=1)
     name: str
@@ -129,6 +146,8 @@ class Rubric(Strict):
     levels: list[Literal["absent", "partial", "present"]] = Field(default=["absent", "partial", "present"])
     pillars: dict[str, str] = Field(min_length=1)
     criteria: list[Criterion] = Field(min_length=1)
+    instruments: dict[str, Instrument] = Field(
+        default_factory=dict, description="Abbreviations used in legal_basis (PP, CoE, ...) and their instruments.")
     checksum: str = Field(default="", description="Set at load time: sha256 of the file.")
 
     @model_validator(mode="after")
@@ -137,6 +156,11 @@ class Rubric(Strict):
         for i, c in enumerate(self.criteria):
             if c.pillar not in self.pillars:
                 raise ValueError(f"criteria -> {i} -> pillar: {c.pillar!r} is not one of {sorted(self.pillars)}")
+            for j, basis in enumerate(c.legal_basis):
+                key = basis.split(maxsplit=1)[0] if basis.strip() else ""
+                if self.instruments and key not in self.instruments:
+                    raise ValueError(f"criteria -> {i} -> legal_basis -> {j}: {basis!r} cites {key!r}, not one of "
+                                     f"the instruments {', '.join(self.instruments)}")
             if c.id in seen:
                 raise ValueError(f"criteria -> {i} -> id: {c.id!r} already used by criteria -> {seen[c.id]}")
             seen[c.id] = i
