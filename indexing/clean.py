@@ -95,6 +95,7 @@ def clean(raw: RawDocument) -> CleanDocument:
         _normalise_page(page, removed)
     if any(page.number is not None for page in pages):
         _strip_page_furniture(pages, removed)
+        _strip_ocr_running_lines(pages, {p.number for p in raw.pages if p.ocr_confidence is not None}, removed)
     for page in pages:
         _edit(page, regex_edits(page.text, _EXCESS_BLANKS, _blank_repl))
     text, spans, hints = _join(pages)
@@ -256,6 +257,34 @@ def _strip_page_furniture(pages: list[_Page], removed: Counter[str]) -> None:
             edits.append((start, min(end + 1, len(page.text)), ""))
             removed[kind] += 1
         _edit(page, edits)
+
+
+# OCR garbles a running header a little differently on every page ("[Part I" / "[Pagel",
+# "EXTRA.," / "EXTRA,"), so on OCR'd pages edge lines are compared loosely: letters only,
+# similarity (rapidfuzz ratio, 0-100) at least OCR_SIMILAR.
+OCR_EDGE, OCR_SIMILAR, OCR_MIN_LETTERS = 2, 80, 12
+
+
+def _strip_ocr_running_lines(pages: list[_Page], ocr: set[int | None], removed: Counter[str]) -> None:
+    """Drop edge lines of OCR'd pages that nearly repeat at the edges of many OCR'd pages."""
+    from rapidfuzz import fuzz
+
+    scanned = [p for p in pages if p.number in ocr]
+    if len(scanned) < 3:
+        return
+    edges = []
+    for page in scanned:
+        lines = _lines(page.text)
+        idx = sorted({*range(min(OCR_EDGE, len(lines))), *range(max(0, len(lines) - OCR_EDGE), len(lines))})
+        keys = [(i, "".join(_LETTERS.findall(lines[i][2])).casefold()) for i in idx]
+        edges.append((page, lines, [(i, k) for i, k in keys if len(k) >= OCR_MIN_LETTERS]))
+    threshold = max(2, math.ceil(RUNNING_SHARE * len(scanned)))
+    for page, lines, keys in edges:
+        drop = [i for i, key in keys
+                if 1 + sum(any(fuzz.ratio(key, k) >= OCR_SIMILAR for _, k in other)
+                           for q, _, other in edges if q is not page) >= threshold]
+        removed[HEADER] += len(drop)
+        _edit(page, [(lines[i][0], min(lines[i][1] + 1, len(page.text)), "") for i in drop])
 
 
 def _running_keys(all_lines: list[list[tuple[int, int, str]]]) -> set[str]:

@@ -17,6 +17,7 @@ from rich.progress import (
 from rich.table import Table
 
 from kb.models import DocumentRecord
+from kb.ocr_quality import ocr_caveat
 from kb.views import document_summary
 
 STATUS_STYLE = {"indexed": "green", "skipped": "dim", "failed": "red", "needs_ocr": "yellow"}
@@ -121,6 +122,9 @@ def provision_detail(console: Console, view: dict[str, Any]) -> None:
         heading = f" — {node['heading']}" if node.get("heading") else ""
         console.print(f"[bold]{escape(node['citation'])}{escape(heading)}[/]  [dim]{_pages(node['pages'])}[/]")
         console.print(f"[dim]{escape(view['title'])} ({view['id']})[/]")
+        caveat = ocr_caveat(node.get("ocr_confidence"))
+        if caveat:
+            console.print(f"[yellow]⚠ {escape(caveat)}[/]")
         console.print(escape(node["text"]))
         for penalty in node["penalties"]:
             console.print(f"[magenta]penalty:[/] {escape(penalty_summary(penalty))}  [dim]“{escape(penalty['text'])}”[/]")

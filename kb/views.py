@@ -25,6 +25,8 @@ def document_summary(record: DocumentRecord) -> dict[str, Any]:
         "error": record.error,
         "sha256": record.sha256,
         "inferred": record.inferred,
+        "ocr_pages": record.ocr_pages,
+        "ocr_confidence": record.ocr_confidence,
     }
 
 
@@ -54,6 +56,7 @@ def provision_tree(provisions: list[Provision]) -> list[dict[str, Any]]:
             "definitions": [d.model_dump() for d in p.definitions],
             "penalties": [x.model_dump() for x in p.penalties],
             "cross_refs": [x.model_dump() for x in p.cross_refs],
+            "ocr_confidence": p.ocr_confidence,
             "children": [],
         }
         nodes[p.id] = node
