@@ -64,12 +64,15 @@ class OcrOptions:
         language: The document's language (ISO 639-1); None reads with English.
         cache_dir: Where OCR'd pages are cached (None: no cache).
         page_timeout: Seconds Tesseract may take on one page.
+        max_pages: Most pages one document may have OCR'd (``CTKB_OCR_MAX_PAGES``): OCR time
+            is not bounded by the document's time budget, so this bounds it instead.
     """
 
     mode: OcrMode = "auto"
     language: str | None = None
     cache_dir: str | None = None
     page_timeout: float = 180.0
+    max_pages: int = 500
 
 
 @dataclass
@@ -149,6 +152,10 @@ def ocr_pages(path: str | Path, numbers: list[int], options: OcrOptions,
 
     if not numbers:
         return {}
+    if len(numbers) > options.max_pages:
+        raise DocumentError(path, f"has {len(numbers)} pages to OCR, more than the limit of {options.max_pages} "
+                                  "for one document", hint="split the scan into smaller files, or raise "
+                                                           "CTKB_OCR_MAX_PAGES")
     # Tesseract's OpenMP threads make it 3x slower on this 2-core machine (21.5 s against
     # 6.2 s for the 5-page gazette): one thread per page, unless the user set otherwise.
     # pytesseract passes no environment of its own to the tesseract process it starts.

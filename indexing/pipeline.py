@@ -112,7 +112,9 @@ class Indexer:
         self.force = force
         self.version = pipeline_version()
         self.budget = budget or Budget.from_env()
-        self.ocr = ocr or Settings.from_env().ocr
+        settings = Settings.from_env()
+        self.ocr = ocr or settings.ocr
+        self.ocr_max_pages = settings.ocr_max_pages
         if self.ocr not in OCR_MODES:
             raise CtkbError(f"unknown OCR mode {self.ocr!r}", hint=f"use one of: {', '.join(OCR_MODES)}")
         self.ocr_cache = ocr_cache or catalog.path.parent / "ocr-cache"
@@ -178,7 +180,8 @@ class Indexer:
         meta = entry.meta
         inferred = dict(entry.inferred)
         # Extraction through enrichment, within the per-document time and memory budget.
-        ocr = OcrOptions(mode=self.ocr, language=meta.language or None, cache_dir=str(self.ocr_cache))
+        ocr = OcrOptions(mode=self.ocr, language=meta.language or None, cache_dir=str(self.ocr_cache),
+                         max_pages=self.ocr_max_pages)
         on_page = None if self.on_page is None else lambda done, total: self.on_page(entry, done, total)
         done = self._worker.run(Request(str(entry.file), meta.format, meta.id, sha, meta.language or None,
                                         infer_title="country" in inferred, ocr=ocr), on_page)

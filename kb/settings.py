@@ -36,6 +36,8 @@ class Settings(BaseModel):
             CLI can use it meanwhile (``CTKB_STORE_IDLE``).
         ocr: Which PDF pages are OCR'd when indexing: ``auto`` (pages without a usable text
             layer), ``always`` or ``never`` (``CTKB_OCR``; ``ctkb index --ocr`` overrides it).
+        ocr_max_pages: Most pages of one document that are OCR'd (``CTKB_OCR_MAX_PAGES``); a
+            longer scan fails alone, saying so.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -57,6 +59,7 @@ class Settings(BaseModel):
     max_upload_mb: float = Field(default=50.0, gt=0)
     store_idle_seconds: float = Field(default=20.0, gt=0)
     ocr: Literal["auto", "always", "never"] = "auto"
+    ocr_max_pages: int = Field(default=500, ge=1)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> "Settings":
@@ -80,6 +83,7 @@ class Settings(BaseModel):
             "CTKB_MAX_UPLOAD_MB": "max_upload_mb",
             "CTKB_STORE_IDLE": "store_idle_seconds",
             "CTKB_OCR": "ocr",
+            "CTKB_OCR_MAX_PAGES": "ocr_max_pages",
         }
         for var, name in mapping.items():
             if env.get(var):

@@ -19,6 +19,7 @@ from indexing.manifest import Entry
 from indexing.ocr import OcrOptions, OcrUnavailableError, fix_labels, ocr_pages, tesseract_language, usable_layer
 from indexing.pipeline import Indexer
 from kb.catalog import Catalog
+from kb.errors import DocumentError
 from kb.models import DocumentMeta
 from kb.ocr_quality import character_error_rate, normalise
 
@@ -244,3 +245,14 @@ def test_reindexing_unchanged_text_keeps_its_vectors_and_search_gives_the_same_h
     after = run_ctkb(*query, home=home, check=True).stdout
     assert json.loads(after) == json.loads(before)
     assert any(hit["doc_id"] == "pak-ptpa-2018-gazette" for hit in json.loads(after))
+
+
+def test_a_scan_with_more_pages_than_the_ocr_limit_fails_alone_saying_so(tmp_path: Path) -> None:
+    from PIL import Image
+
+    images = [Image.new("L", (300, 400), 255) for _ in range(4)]
+    scan = tmp_path / "blank-scan.pdf"
+    images[0].save(scan, "PDF", resolution=72, save_all=True, append_images=images[1:])
+    with pytest.raises(DocumentError) as info:
+        ocr_pages(scan, [1, 2, 3, 4], OcrOptions(max_pages=3))
+    assert "4 pages to OCR, more than the limit of 3" in str(info.value) and "CTKB_OCR_MAX_PAGES" in str(info.value)
