@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from kb.app_data import LEVEL_COLOUR, board, latest_run, library_key, live_scores
+from kb.app_data import LEVEL_COLOUR, board, latest_run, library_key, live_scores, ocr_note
 from kb.catalog import Catalog
 from kb.errors import CtkbError
 from kb.rubric import load_rubric
@@ -132,7 +132,15 @@ def show_context(cat: Catalog, provision_id: str, key: str, *, rubric=None, crit
         pages = f", p. {ref.page_start}" if ref.page_start else ""
         st.markdown(("➤ " if ref.focus else "") + f"**{escape_markdown(ref.citation)}**{pages}")
         st.markdown(marked_markdown(ref.text, ref.highlights))
+        ocr_flag(ref.ocr_confidence)
     compare_link(provision_id, key)
+
+
+def ocr_flag(confidence: float | None) -> None:
+    """Under a provision's text: the caveat that it is from OCR, when it is (else nothing)."""
+    note = ocr_note(confidence)
+    if note is not None:
+        st.caption(note)
 
 
 def compare_link(provision_id: str, key: str) -> None:

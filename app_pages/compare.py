@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import DOCX, XLSX, current_board, export_download, knowledge_base, level_chip, run_scores
+from app_pages.common import (
+    DOCX,
+    XLSX,
+    current_board,
+    export_download,
+    knowledge_base,
+    level_chip,
+    ocr_flag,
+    run_scores,
+)
 from kb.app_data import escape_markdown, marked_markdown
 from kb.compare import MAX_COUNTRIES, compare, compare_csv
 from kb.errors import CtkbError
@@ -17,6 +26,7 @@ def _provision(p, score: str = "") -> None:
     page = f", p. {p.page_start}" if p.page_start else ""
     st.markdown(f"**{escape_markdown(p.citation)}**{page} · {escape_markdown(p.title)} ({p.language}){score}")
     st.markdown(marked_markdown(p.text, p.highlights))
+    ocr_flag(p.ocr_confidence)
 
 
 def by_criterion(cat, rubric, b) -> None:

@@ -11,10 +11,11 @@ from app_pages.common import (
     export_download,
     knowledge_base,
     level_chip,
+    ocr_flag,
     run_scores,
     show_context,
 )
-from kb.app_data import escape_markdown, gaps, marked_markdown, scorecard
+from kb.app_data import escape_markdown, gaps, marked_markdown, ocr_confidences, scorecard
 from kb.compare import drafting_examples
 from kb.exports import memo_docx
 from kb.reviews import ReviewStore, apply_reviews
@@ -40,6 +41,8 @@ if b is not None:
                     f"{country.lower()}-gap-memo.docx", DOCX)
     scores = run_scores(b.run.id)
     criteria = {c.id: c for c in rubric.criteria}
+    # Every evidence provision's OCR flag in one query, not one per expander (p95 target 1.5 s).
+    ocr = ocr_confidences(cat, [e.provision_id for r in rows for e in r.evidence])
 
     def show(row) -> None:
         c = criteria[row.criterion]
@@ -61,6 +64,7 @@ if b is not None:
                 st.markdown(f"**{escape_markdown(e.citation)}**{page} ({escape_markdown(e.doc_id)}, "
                             f"p={e.probability:.2f})")
                 st.markdown(marked_markdown(e.snippet, []))
+                ocr_flag(ocr.get(e.provision_id))
                 show_context(cat, e.provision_id, f"{row.criterion}-{e.provision_id}", rubric=rubric,
                              criterion=row.criterion)
             # Computed on demand: every expander's body runs on each rerun, even when collapsed.
@@ -79,6 +83,7 @@ if b is not None:
                 st.markdown(f"*{ex.country}* — **{escape_markdown(ex.citation)}** ({escape_markdown(ex.title)}, "
                             f"{ex.language}, p={ex.probability:.2f}{similar})")
                 st.markdown(marked_markdown(ex.text[:1500], [s for s in ex.highlights if s[1] <= 1500]))
+                ocr_flag(ex.ocr_confidence)
                 show_context(cat, ex.provision_id, f"example-{row.criterion}-{ex.provision_id}", rubric=rubric,
                              criterion=row.criterion)
             # The form is built on demand: 50 forms on one page made it slow to open.

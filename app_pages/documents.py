@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import catalog, compare_link, empty_state, knowledge_base
+from app_pages.common import catalog, compare_link, empty_state, knowledge_base, ocr_flag
+from kb.app_data import ocr_label
 from kb.errors import CtkbError
 from kb.library import UploadMeta, add_document, remove_document
+from kb.ocr_quality import ocr_caveat
 from kb.views import document_summary, document_view
 
 KINDS = ["act", "regulation", "procedure", "penal-code-chapter", "policy", "international-instrument", "model-law"]
@@ -20,22 +22,36 @@ def _pages(pages: list[int] | None) -> str:
     return f"p. {pages[0]}" if pages[0] == pages[1] else f"pp. {pages[0]}–{pages[1]}"
 
 
+def _row(record) -> dict:
+    """A library table row: the OCR figures as one readable cell ("5 pages OCR, 0.89")."""
+    row = {k: v for k, v in document_summary(record).items() if k not in ("ocr_pages", "ocr_confidence")}
+    return {**row, "ocr": ocr_label(record)}
+
+
 def library(cat, records) -> None:
-    st.dataframe([document_summary(r) for r in records], hide_index=True, width="stretch")
+    st.dataframe([_row(r) for r in records], hide_index=True, width="stretch")
     choice = st.selectbox("Document", [r.id for r in records])
     view = document_view(cat, choice)
+    record = next(r for r in records if r.id == choice)
     st.subheader(view["title"])
     if view["status"] != "indexed":
         st.warning(f"{view['status']}: {view['error']}")
+    if record.ocr_pages:
+        st.warning(f"{record.ocr_pages} of {record.pages or record.ocr_pages} pages were read by OCR: check "
+                   "quotes against the original.")
     for node in view["provisions"]:
         label = f"{node['citation']} {node['heading'] or ''} {_pages(node['pages'])}".strip()
         with st.expander(label):
             st.text(node["text"])  # st.text: provision text is shown literally, never as Markdown/HTML
+            ocr_flag(node.get("ocr_confidence"))  # per provision: in a partly scanned PDF only some are OCR'd
             compare_link(node["id"], node["id"])
 
 
 def _run_upload(data: bytes, name: str, meta: UploadMeta, replace: str | None = None) -> None:
-    """Index and score with a progress bar; the outcome is shown after the rerun."""
+    """Index and score with a progress bar; the outcome is shown after the rerun.
+
+    A scan is OCR'd while it is indexed, a page at a time: the bar then reads "OCR page k of N".
+    """
     bar = st.progress(0.0, text=f"Checking {name}…")
     try:
         result = add_document(knowledge_base(), data, name, meta, replace=replace,
@@ -48,14 +64,19 @@ def _run_upload(data: bytes, name: str, meta: UploadMeta, replace: str | None = 
         st.session_state["doc-flash"] = ("error", f"{result.doc_id} was not indexed: {result.message}")
     else:
         failed = f"; {len(result.scoring_failed)} document(s) could not be scored" if result.scoring_failed else ""
+        ocr = (f" {result.ocr_pages} page(s) were read by OCR ({ocr_caveat(result.ocr_confidence)})."
+               if result.ocr_pages else "")
         st.session_state["doc-flash"] = ("success", f"{result.doc_id}: {result.provisions} provisions indexed; "
-                                                    f"the knowledge base was scored again (run {result.run_id}){failed}.")
+                                                    f"the knowledge base was scored again (run {result.run_id}){failed}."
+                                                    + ocr)
     st.rerun()
 
 
 def add_form(kinds: list[str]) -> None:
     with st.form("add-document"):
-        file = st.file_uploader("File (PDF, Word, HTML, plain text or Markdown)", type=TYPES)
+        file = st.file_uploader("File (PDF, scanned PDFs included, Word, HTML, plain text or Markdown)", type=TYPES)
+        st.caption("A scanned PDF (no text layer) is read by OCR, a page at a time; its provisions are flagged "
+                   "to be checked against the original.")
         c1, c2 = st.columns(2)
         country = c1.text_input("Country (ISO 3166 alpha-3, e.g. ARG; INTL for an international instrument)")
         title = c2.text_input("Title")

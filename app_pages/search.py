@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import catalog, empty_state, knowledge_base, show_context
-from kb.app_data import marked_markdown
+from app_pages.common import catalog, empty_state, knowledge_base, ocr_flag, show_context
+from kb.app_data import marked_markdown, ocr_confidences
 from kb.errors import CtkbError
 from kb.knowledge import MODES
 
@@ -30,8 +30,10 @@ else:
             hits = []
         if not hits:
             st.caption("No provision found.")
+        ocr = ocr_confidences(cat, [h.provision_id for h in hits])  # one query for every hit
         for i, h in enumerate(hits):
             page = f", p. {h.pages[0]}" if h.pages else ""
             with st.expander(f"{h.country} · {h.citation}{page} — {h.title} (score {h.score:.3f})"):
                 st.markdown(marked_markdown(h.text, h.highlights))
+                ocr_flag(ocr.get(h.provision_id))
                 show_context(cat, h.provision_id, f"hit-{i}-{h.provision_id}")

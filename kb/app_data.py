@@ -11,12 +11,14 @@ import hashlib
 from pydantic import Field
 
 from kb.catalog import Catalog
-from kb.models import Strict
+from kb.models import DocumentRecord, Strict
+from kb.ocr_quality import ocr_caveat
 from kb.regions import region_of
 from kb.rubric import Rubric
 from kb.scoring.country import COVERAGE, country_view, pillar_summary
 from kb.scoring.models import CountryScore, Run, Score
 from kb.scoring.runs import RunStore
+from kb.standards import is_standard
 
 LEVEL_MARK = {"present": "●", "partial": "◐", "absent": "○"}
 LEVEL_COLOUR = {"present": "#c8e6c9", "partial": "#fff3c4", "absent": "#ffcdd2"}
@@ -46,8 +48,9 @@ def library_key(catalog: Catalog) -> str:
 
 def live_scores(catalog: Catalog, run: Run) -> list[Score]:
     """The run's scores of documents still in the library (a removed document drops out
-    of every view; the run itself keeps them as history)."""
-    present = {d.id for d in catalog.documents() if d.status == "indexed"}
+    of every view; the run itself keeps them as history). Standards are no country: an
+    older run's scores of them are left out too."""
+    present = {d.id for d in catalog.documents() if d.status == "indexed" and not is_standard(d)}
     return [s for s in RunStore(catalog).scores(run.id) if s.doc_id in present]
 
 
@@ -115,6 +118,39 @@ def scorecard(rows: list[CountryScore], rubric: Rubric) -> list[dict[str, object
                     "partial": sum(r.level == "partial" for r in mine),
                     "absent": sum(r.level == "absent" for r in mine), "coverage": round(covered / total, 2)})
     return out
+
+
+def ocr_confidences(catalog: Catalog, provision_ids: list[str]) -> dict[str, float]:
+    """The OCR confidence of those of ``provision_ids`` whose text is from OCR, in one query.
+
+    Pages show many provisions per rerun (a profile's evidence, a list of hits): one
+    indexed lookup for all of them keeps the page's latency flat. Ids the catalogue no
+    longer holds, and provisions not from OCR, are left out.
+    """
+    wanted = list(dict.fromkeys(provision_ids))
+    found: dict[str, float] = {}
+    for i in range(0, len(wanted), 500):  # under SQLite's bound-parameter limit
+        chunk = wanted[i:i + 500]
+        rows = catalog._db.execute(  # the catalogue has no batch lookup by provision id
+            "SELECT id, json_extract(data, '$.ocr_confidence') FROM provisions "
+            f"WHERE id IN ({','.join('?' * len(chunk))}) AND json_extract(data, '$.ocr_confidence') IS NOT NULL",
+            chunk).fetchall()
+        found.update((pid, float(conf)) for pid, conf in rows)
+    return found
+
+
+def ocr_note(confidence: float | None) -> str | None:
+    """The caption shown under a provision's text when it is from OCR (None when it is not)."""
+    caveat = ocr_caveat(confidence)
+    return None if caveat is None else "⚠ " + caveat
+
+
+def ocr_label(record: DocumentRecord) -> str:
+    """The library table's OCR cell: ``5 pages OCR, 0.89``; empty when no page was OCR'd."""
+    if not record.ocr_pages:
+        return ""
+    pages = f"{record.ocr_pages} page{'s' if record.ocr_pages != 1 else ''} OCR"
+    return pages + (f", {record.ocr_confidence:.2f}" if record.ocr_confidence is not None else "")
 
 
 _MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~:$=")

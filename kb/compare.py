@@ -22,13 +22,14 @@ from kb.catalog import Catalog
 from kb.cues import CueMatcher
 from kb.errors import CtkbError, NotFoundError
 from kb.models import DocumentRecord, Provision, Strict
+from kb.ocr_quality import ocr_caveat
 from kb.rubric import Rubric
 from kb.scoring.country import country_view
 from kb.scoring.models import Evidence, Level, Score
 
 MIN_COUNTRIES, MAX_COUNTRIES = 2, 6
 CSV_COLUMNS = ("criterion", "country", "level", "confidence", "language", "document", "citation", "pages",
-               "heading", "text")
+               "heading", "ocr", "text")
 
 
 class ProvisionRef(Strict):
@@ -44,6 +45,8 @@ class ProvisionRef(Strict):
         focus: Read in context: this is the provision asked for.
         from_snippet: The catalogue no longer holds the provision (its document was re-indexed
             or removed after the run): ``text`` is the run's snippet.
+        ocr_confidence: Set when the text is from OCR (mean confidence of its pages): shown
+            with :func:`kb.ocr_quality.ocr_caveat` wherever the text is.
     """
 
     country: str
@@ -63,6 +66,7 @@ class ProvisionRef(Strict):
     level: Level | None = None
     focus: bool = False
     from_snippet: bool = False
+    ocr_confidence: float | None = None
 
 
 class CompareColumn(Strict):
@@ -114,8 +118,19 @@ def _ref(record: DocumentRecord, p: Provision, *, country: str | None = None, **
     return ProvisionRef(
         country=country or record.country, doc_id=record.id, title=record.title, language=record.language,
         provision_id=p.id, number=p.number, citation=p.citation, heading=p.heading,
-        page_start=p.page_start, page_end=p.page_end, text=p.text, **extra,
+        page_start=p.page_start, page_end=p.page_end, text=p.text, ocr_confidence=p.ocr_confidence, **extra,
     )
+
+
+def snippet_ocr(record: DocumentRecord | None) -> float | None:
+    """The OCR confidence to show with a run's snippet of a provision the catalogue lost.
+
+    The snippet's page is unknown, so only a document read wholly by OCR flags it (with the
+    document's mean confidence); a partly scanned one cannot say which snippets are OCR.
+    """
+    if record is None or not record.ocr_pages or record.ocr_pages < (record.pages or 0):
+        return None
+    return record.ocr_confidence
 
 
 def _evidence_refs(catalog: Catalog, items: list[tuple[Score, Evidence]], rubric: Rubric,
@@ -139,6 +154,7 @@ def _evidence_refs(catalog: Catalog, items: list[tuple[Score, Evidence]], rubric
                 language=score.language, provision_id=e.provision_id, number=e.number, citation=e.citation,
                 heading=e.heading, page_start=e.page_start, page_end=e.page_end, text=e.snippet,
                 probability=e.probability, level=score.level, from_snippet=True,
+                ocr_confidence=snippet_ocr(found[0] if found else None),
             ))
     _highlight(refs, rubric, criterion)
     return refs
@@ -256,9 +272,10 @@ def compare_csv(columns: list[CompareColumn], criterion_title: str) -> str:
     for col in columns:
         head = [criterion_title, col.country, col.level, f"{col.confidence:.4f}", col.language]
         if not col.provisions:
-            writer.writerow([*head, "", "", "", "", ""])
+            writer.writerow([*head, "", "", "", "", "", ""])
         for p in col.provisions:
-            writer.writerow([*head, p.title, p.citation, _pages(p), p.heading or "", p.text])
+            writer.writerow([*head, p.title, p.citation, _pages(p), p.heading or "", ocr_caveat(p.ocr_confidence) or "",
+                             p.text])
     return buffer.getvalue()
 
 

@@ -4,6 +4,9 @@
                           progress=lambda share, step: ...)
     remove_document(kb, "arg-ley-26364")
 
+A scanned PDF (pages without a text layer) is accepted: those pages are read by OCR while it
+is indexed, and ``progress`` hears of each (``OCR page 3 of 5``), as a scan takes seconds a page.
+
 An upload is checked before anything is written: size, type (from the bytes, not the file
 name), metadata. The file is kept under ``HOME/uploads`` named by its SHA-256, so a user's
 file name never becomes a path. It is then indexed like any document (a failure is recorded
@@ -63,6 +66,8 @@ class AddResult:
     provisions: int = 0
     run_id: str | None = None
     scoring_failed: list[tuple[str, str]] = field(default_factory=list)
+    ocr_pages: int = 0
+    ocr_confidence: float | None = None
 
 
 def detect_format(data: bytes, name: str) -> Format:
@@ -160,7 +165,8 @@ def add_document(kb, data: bytes, name: str, meta: UploadMeta, *, replace: str |
         meta: The metadata form.
         replace: Id of a document this upload replaces (same id, new text).
         rubric: Rubric to score with (default: the settings' rubric).
-        progress: Called with (share done 0..1, step).
+        progress: Called with (share done 0..1, step); while a scan's pages are read by OCR,
+            once per page with the step ``OCR page k of N``.
 
     Returns:
         The outcome; a document that cannot be read is recorded as failed with its reason
@@ -176,9 +182,21 @@ def add_document(kb, data: bytes, name: str, meta: UploadMeta, *, replace: str |
     doc = doc.model_copy(update={"path": str(path)})
     report(0.05, f"Reading and segmenting {name}")
     inferred = {} if meta.language else {"language": "detected"}
-    outcome = Indexer(kb.catalog, kb.vector_writer(), force=True).index_one(Entry(meta=doc, file=path,
-                                                                                inferred=inferred))
+    indexer = Indexer(kb.catalog, kb.vector_writer(), force=True, ocr=kb.settings.ocr)
+    bar = [0.05]
+
+    def page_read(entry: Entry, done: int, total: int) -> None:
+        # OCR is most of the time a scan takes to index: it fills the bar up to the scoring. A
+        # scan read again in its detected language counts its pages anew; the bar never goes back.
+        bar[0] = max(bar[0], 0.05 + 0.4 * done / max(total, 1))
+        report(bar[0], f"OCR page {done} of {total}")
+
+    indexer.on_page = page_read
+    outcome = indexer.index_one(Entry(meta=doc, file=path, inferred=inferred))
     result = AddResult(doc.id, outcome.status, outcome.message, outcome.provisions)
+    record = kb.catalog.find_document(doc.id)
+    if record is not None and record.ocr_pages:
+        result.ocr_pages, result.ocr_confidence = record.ocr_pages, record.ocr_confidence
     if outcome.status != "indexed":
         report(1.0, "Not indexed")
         return result

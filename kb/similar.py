@@ -20,6 +20,7 @@ from kb.compare import MAX_COUNTRIES, ProvisionRef, _pages, _ref
 from kb.errors import CtkbError, NotFoundError
 from kb.highlight import highlight_spans
 from kb.models import Provision, Strict
+from kb.ocr_quality import ocr_caveat
 from kb.store.base import SearchFilter, StoreQuery
 
 ENCODER = "use"  # multilingual: the comparison crosses languages
@@ -132,7 +133,7 @@ def similar_provisions(kb, provision_id: str, countries: list[str], *, per_count
 
 
 SIMILAR_CSV_COLUMNS = ("role", "country", "similarity", "language", "document", "citation", "pages", "heading",
-                       "text")
+                       "ocr", "text")
 
 
 def similar_csv(source: ProvisionRef, columns: list[SimilarColumn]) -> str:
@@ -144,12 +145,12 @@ def similar_csv(source: ProvisionRef, columns: list[SimilarColumn]) -> str:
     def row(role: str, ref: ProvisionRef, country: str) -> list[str]:
         similarity = "" if ref.similarity is None else f"{ref.similarity:.4f}"
         return [role, country, similarity, ref.language, ref.title, ref.citation, _pages(ref), ref.heading or "",
-                ref.text]
+                ocr_caveat(ref.ocr_confidence) or "", ref.text]
 
     writer.writerow(row("source", source, source.country))
     for col in columns:
         if not col.provisions:
-            writer.writerow(["match", col.country, "", "", "", "", "", "", ""])
+            writer.writerow(["match", col.country, "", "", "", "", "", "", "", ""])
         for ref in col.provisions:
             writer.writerow(row("match", ref, col.country))
     return buffer.getvalue()

@@ -179,3 +179,74 @@ def test_the_profile_and_the_overview_prepare_their_word_and_spreadsheet_downloa
     assert not at.exception, at.exception
     sheet = at.session_state[f"export-matrix-xlsx-{run}"]
     assert "About" in openpyxl.load_workbook(io.BytesIO(sheet)).sheetnames
+
+
+@pytest.mark.corpus
+def test_the_country_profile_flags_evidence_read_by_ocr_and_its_context(
+        scored_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb.app_data import latest_run
+    from kb.catalog import Catalog
+    from kb.ocr_quality import OCR_CAVEAT, ocr_caveat
+    from kb.scoring.runs import RunStore
+
+    scan = "pak-ptpa-2018-gazette"  # the real corpus's gazette scan, indexed by OCR
+    cat = Catalog(scored_home / "catalog.sqlite")
+    ocr = {p.id: p.ocr_confidence for p in cat.provisions(scan)}
+    run = latest_run(cat)
+    cited = [e for s in RunStore(cat).scores(run.id) if s.doc_id == scan for e in s.evidence]
+    cat.close()
+    assert cited and all(ocr[e.provision_id] is not None for e in cited)
+
+    at = _app(scored_home, monkeypatch, "app_pages/country.py")
+    at.selectbox[0].set_value("PAK").run()
+    assert not at.exception, at.exception
+    flagged = [e for e in at.expander if any(OCR_CAVEAT in c.value for c in e.caption)]
+    assert flagged, [e.label for e in at.expander]
+    gap = flagged[0]
+    notes = [c.value for c in gap.caption if OCR_CAVEAT in c.value]
+    assert all(n.startswith("⚠ " + OCR_CAVEAT + " (mean OCR confidence 0.") for n in notes)
+    assert set(notes) <= {"⚠ " + ocr_caveat(c) for c in ocr.values()}
+    # Read in context: the evidence and its neighbours, each flagged (the whole document is a scan).
+    criterion = gap.label.split()[0]
+    toggle = next(t for t in gap.toggle if t.label == "Read in context")
+    toggle.set_value(True).run()
+    assert not at.exception, at.exception
+    gap = next(e for e in at.expander if e.label.startswith(criterion + " "))
+    shown = [m.value for m in gap.markdown if m.value.startswith(("➤ **", "**Section"))]
+    assert sum(OCR_CAVEAT in c.value for c in gap.caption) >= len(notes) + 1, shown
+
+    other = _app(scored_home, monkeypatch, "app_pages/country.py")
+    other.selectbox[0].set_value("ARG").run()  # text-layer documents only: no caveat anywhere
+    assert not any(OCR_CAVEAT in c.value for c in other.caption)
+
+
+@pytest.mark.corpus
+def test_the_library_table_shows_the_pages_read_by_ocr_and_the_outline_flags_them(
+        scored_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb.ocr_quality import OCR_CAVEAT
+
+    scan = "pak-ptpa-2018-gazette"
+    at = _app(scored_home, monkeypatch, "app_pages/documents.py")
+    table = at.dataframe[0].value.set_index("id")
+    assert table.loc[scan, "ocr"].startswith("5 pages OCR, 0.")
+    assert table.loc["arg-ley-26364", "ocr"] == ""
+    at.selectbox[0].set_value(scan).run()
+    assert not at.exception, at.exception
+    assert any("5 of 5 pages were read by OCR" in w.value for w in at.warning)
+    assert len(at.expander) >= 10 and all(any(OCR_CAVEAT in c.value for c in e.caption) for e in at.expander)
+
+
+@pytest.mark.corpus
+def test_search_hits_from_a_scan_carry_the_ocr_caveat_and_the_others_do_not(
+        scored_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb.ocr_quality import OCR_CAVEAT
+
+    at = _app(scored_home, monkeypatch, "app_pages/search.py")
+    next(m for m in at.multiselect if m.label == "Countries").set_value(["PAK"])
+    at.text_input[0].input("protection of victims and witnesses").run()
+    assert not at.exception, at.exception
+    # The gazette (a scan) and its Markdown transcript state the same act: hits come from both.
+    flagged = {e.label: any(OCR_CAVEAT in c.value for c in e.caption) for e in at.expander}
+    assert any(flagged.values()) and not all(flagged.values()), flagged
+    gazette = "Prevention of Trafficking in Persons Act, 2018"
+    assert all(label.startswith("PAK · ") and gazette in label for label in flagged)

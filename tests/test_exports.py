@@ -428,6 +428,70 @@ def test_the_comparison_workbook_has_a_column_per_country_asked(catalog: Catalog
             assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", r["Text"])
 
 
+# -- text from OCR ----------------------------------------------------------------------
+
+SCAN = "pak-ptpa-2018-gazette"  # the real corpus's 5-page gazette scan, indexed by OCR
+
+
+@pytest.mark.corpus
+def test_a_quote_of_ocr_text_in_the_memo_carries_the_caveat_and_the_provenance_names_the_scan(
+        catalog: Catalog) -> None:
+    from kb.exports import memo_docx
+    from kb.ocr_quality import OCR_CAVEAT, ocr_caveat
+
+    ocr = {p.id: p.ocr_confidence for p in catalog.provisions(SCAN)}
+    assert ocr and all(c is not None for c in ocr.values())
+    memo = Document(io.BytesIO(memo_docx(catalog, "PAK", run=RUN)))
+    paragraphs = memo.paragraphs
+    from_scan = 0
+    for i, p in enumerate(paragraphs):
+        if p.style.name != "Provision Citation":
+            continue
+        quote, under = paragraphs[i + 1], paragraphs[i + 2]
+        found = _quoted_provision(catalog, p.text, quote.text)
+        assert found is not None, p.text
+        if found.doc_id == SCAN:
+            from_scan += 1
+            assert under.text == f"⚠ {ocr_caveat(found.ocr_confidence)}", (p.text, under.text)
+            assert all(run.italic for run in under.runs)
+        else:
+            assert OCR_CAVEAT not in under.text, p.text  # text-layer quotes carry no caveat
+    assert from_scan >= 1
+    record = catalog.document(SCAN)
+    about = {r.cells[0].text: r.cells[1].text for r in memo.tables[-1].rows}
+    assert about[f"OCR: {SCAN}"] == (f"{record.ocr_pages} of {record.pages} pages from OCR, mean OCR confidence "
+                                     f"{record.ocr_confidence:.2f}; {OCR_CAVEAT}")
+    assert about[f"document: {SCAN}"] == f"sha256 {record.sha256}"  # the document row is as before
+    assert any(p.text.startswith(f"Read by OCR (scanned pages): {SCAN} (") for p in paragraphs[:20])
+
+
+@pytest.mark.corpus
+def test_a_comparison_with_ocr_text_flags_it_in_word_and_in_the_workbook(catalog: Catalog, rubric: Rubric) -> None:
+    from kb.exports import compare_docx
+    from kb.ocr_quality import OCR_CAVEAT
+
+    view = country_view(RunStore(catalog).scores(RUN), [(c.id, c.pillar, c.title) for c in rubric.criteria])
+    criterion = next(r.criterion for r in view["PAK"] if r.best_doc_id == SCAN and r.evidence and r.level != "absent")
+    countries = ["PAK", COUNTRY]
+    wb = load_workbook(io.BytesIO(compare_xlsx(catalog, criterion, countries, run=RUN, rubric=rubric)))
+    sheet = wb["Provisions"]
+    rows = [dict(zip([c.value for c in sheet[1]], r)) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    scan_title = catalog.document(SCAN).title
+    pak = [r for r in rows if r["Country"] == "PAK"]
+    assert pak and all(r["Document"] == scan_title and r["OCR"].startswith(OCR_CAVEAT + " (mean OCR confidence ")
+                       for r in pak)
+    assert all(not r["OCR"] for r in rows if r["Country"] != "PAK")
+    side = {r[0]: r[1:] for r in wb["Comparison"].iter_rows(values_only=True)}
+    assert side["OCR 1"][0].startswith(OCR_CAVEAT) and not side["OCR 1"][1]
+
+    doc = Document(io.BytesIO(compare_docx(catalog, criterion, countries, run=RUN, rubric=rubric)))
+    pak_cell = doc.tables[1].rows[1].cells[0]
+    texts = [p.text for p in pak_cell.paragraphs]
+    at = next(i for i, p in enumerate(pak_cell.paragraphs) if p.style.name == "Quote")
+    assert texts[at + 1].startswith("⚠ " + OCR_CAVEAT), texts
+    assert not any(OCR_CAVEAT in p.text for p in doc.tables[1].rows[1].cells[1].paragraphs)
+
+
 # -- errors and documentation ----------------------------------------------------------
 
 

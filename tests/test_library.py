@@ -151,3 +151,30 @@ def test_removing_a_document_takes_its_provisions_and_vectors_and_it_leaves_the_
     assert "XAD" not in _countries(kb)
     with pytest.raises(NotFoundError, match="known documents: "):
         remove_document(kb, doc_id)
+
+
+# -- a scanned upload, read by OCR (real Tesseract) ----------------------------------------
+
+def test_a_scanned_pdf_is_read_by_ocr_a_page_at_a_time_with_progress_and_flagged(kb, tmp_path: Path) -> None:
+    from scans import XANDRIA_ACT, image_only_pdf
+
+    from kb.ocr_quality import ocr_caveat
+
+    data = image_only_pdf(XANDRIA_ACT, tmp_path / "xandria-scan.pdf").read_bytes()
+    steps: list[tuple[float, str]] = []
+    result = add_document(kb, data, "xandria-scan.pdf",
+                          UploadMeta(country="XAX", title="Anti-Trafficking Act 2025 (fictional scan)", kind="act"),
+                          progress=lambda share, step: steps.append((share, step)))
+    assert result.status == "indexed", result
+    pages = [step for _, step in steps if step.startswith("OCR page ")]
+    assert pages == [f"OCR page {k} of 2" for k in (1, 2)], steps
+    shares = [s for s, _ in steps]
+    assert shares == sorted(shares) and shares[-1] == 1.0
+    record = kb.catalog.document(result.doc_id)
+    assert record.format == "pdf" and record.ocr_pages == 2 == result.ocr_pages
+    assert 0.5 < record.ocr_confidence <= 1 and result.ocr_confidence == record.ocr_confidence
+    provisions = [p for p in kb.catalog.provisions(result.doc_id) if p.parent_id is None]
+    assert len(provisions) >= 3 and all(p.ocr_confidence is not None for p in provisions), provisions
+    assert any("Non-punishment" in p.text for p in provisions)
+    assert ocr_caveat(provisions[0].ocr_confidence).startswith("text from OCR, check against the original")
+    assert "XAX" in _countries(kb)  # scored into the views like any upload

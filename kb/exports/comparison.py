@@ -23,6 +23,7 @@ from kb.exports.provenance import Provenance, build_provenance
 from kb.exports.sheets import about_sheet, append_row, colour_levels, workbook_bytes
 from kb.exports.text import clip, pages_label, xml_safe
 from kb.models import Strict
+from kb.ocr_quality import OCR_CAVEAT
 from kb.scoring.models import NOT_PROOF_OF_ABSENCE, Level
 
 CELL_LIMIT = 32_000  # a spreadsheet cell holds 32,767 characters
@@ -117,6 +118,7 @@ def render_docx(cmp: Comparison) -> bytes:
     word.labelled(doc, "Legal basis:", "; ".join(cmp.legal_basis) or "—")
     doc.add_paragraph(f"Run {p.run_label}, exported {p.exported_at[:10]}. Levels are each country's best across "
                       "its documents; a reviewed level replaces the machine's.")
+    word.ocr_documents(doc, p)
     doc.add_heading("Levels", level=1)
     word.table(doc, ["", *[c.country for c in cmp.columns]], [
         ["Level", *[_level_label(c) for c in cmp.columns]],
@@ -165,7 +167,7 @@ def _drop_empty_first(cell) -> None:
 # -- XLSX ---------------------------------------------------------------------------
 
 PROVISION_COLUMNS = ("Country", "Level", "Reviewed", "Confidence", "Language", "Document", "Citation", "Pages",
-                     "Heading", "Text")
+                     "Heading", "OCR", "Text")
 
 
 def render_xlsx(cmp: Comparison) -> bytes:
@@ -183,6 +185,8 @@ def render_xlsx(cmp: Comparison) -> bytes:
         got = [c.provisions[i] if i < len(c.provisions) else None for c in cmp.columns]
         rows.append((f"Provision {i + 1}", [word.citation_line(q) if q else "" for q in got]))
         rows.append((f"Text {i + 1}", [q.text if q else "" for q in got]))
+        if any(q and q.ocr_caveat for q in got):  # the row only where a quote is from OCR
+            rows.append((f"OCR {i + 1}", [(q.ocr_caveat or "") if q else "" for q in got]))
     for label, values in rows:
         append_row(ws, [label, *values])
     ws.column_dimensions["A"].width = 18
@@ -203,8 +207,8 @@ def render_xlsx(cmp: Comparison) -> bytes:
         head = [col.country, col.level, "yes" if col.reviewed else "no", round(col.confidence, 4), col.language]
         for q in col.provisions or [None]:
             append_row(sheet, head + ([q.title, q.citation, pages_label(q.page_start, q.page_end), q.heading or "",
-                                    q.text] if q else ["", "", "", "", ""]))
-    for i, width in enumerate((9, 10, 9, 11, 9, 30, 24, 9, 24, 100), start=1):
+                                    q.ocr_caveat or "", q.text] if q else ["", "", "", "", "", ""]))
+    for i, width in enumerate((9, 10, 9, 11, 9, 30, 24, 9, 24, 30, 100), start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
         sheet.cell(row=1, column=i).font = Font(bold=True)
     sheet.freeze_panes = "B2"
@@ -213,5 +217,6 @@ def render_xlsx(cmp: Comparison) -> bytes:
     about_sheet(wb.create_sheet("About"), cmp.provenance, [
         f"comparison of {cmp.name} across {', '.join(c.country for c in cmp.columns)}",
         "a level marked reviewed was set by an advisor and replaces the machine's",
+        f"OCR: set when a provision's text is from OCR ({OCR_CAVEAT})",
     ])
     return workbook_bytes(wb, f"ctkb comparison {cmp.criterion}", cmp.provenance)

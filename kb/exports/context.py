@@ -14,10 +14,11 @@ from pydantic import Field
 
 from kb.app_data import Board, board
 from kb.catalog import Catalog
-from kb.compare import ProvisionRef
+from kb.compare import ProvisionRef, snippet_ocr
 from kb.errors import CtkbError, NotFoundError
 from kb.exports.text import clip, xml_safe
 from kb.models import DocumentRecord, Provision, Strict
+from kb.ocr_quality import ocr_caveat
 from kb.reviews import Review, ReviewedCell, ReviewStore, apply_reviews
 from kb.rubric import Criterion, Rubric, load_rubric
 from kb.scoring.country import RANK
@@ -34,6 +35,8 @@ class Quote(Strict):
         highlights: ``(start, end)`` offsets in ``text`` of the criterion's key terms (shown bold).
         from_snippet: The catalogue no longer holds the provision (re-indexed after the run):
             ``text`` is the run's snippet.
+        ocr_confidence: Set when the text is from OCR: the quote then carries
+            :func:`kb.ocr_quality.ocr_caveat`.
     """
 
     country: str
@@ -49,6 +52,12 @@ class Quote(Strict):
     highlights: list[tuple[int, int]] = Field(default_factory=list)
     truncated: bool = False
     from_snippet: bool = False
+    ocr_confidence: float | None = None
+
+    @property
+    def ocr_caveat(self) -> str | None:
+        """The warning a quote from OCR carries (None when the text is not from OCR)."""
+        return ocr_caveat(self.ocr_confidence)
 
 
 @dataclass
@@ -111,7 +120,8 @@ class ExportContext:
         return Quote(country=country, doc_id=e.doc_id, title=xml_safe(found[0].title if found else e.doc_id),
                      provision_id=e.provision_id, number=xml_safe(source.number), citation=xml_safe(source.citation),
                      heading=xml_safe(source.heading) or None, page_start=source.page_start,
-                     page_end=source.page_end, text=text, truncated=cut, from_snippet=p is None)
+                     page_end=source.page_end, text=text, truncated=cut, from_snippet=p is None,
+                     ocr_confidence=p.ocr_confidence if p is not None else snippet_ocr(found[0] if found else None))
 
     # -- helpers ------------------------------------------------------------------
 
@@ -144,7 +154,7 @@ def quote_of(ref: ProvisionRef, limit: int) -> Quote:
     return Quote(country=ref.country, doc_id=ref.doc_id, title=xml_safe(ref.title), provision_id=ref.provision_id,
                  number=xml_safe(ref.number), citation=xml_safe(ref.citation), heading=xml_safe(ref.heading) or None,
                  page_start=ref.page_start, page_end=ref.page_end, text=text, highlights=marks, truncated=cut,
-                 from_snippet=ref.from_snippet)
+                 from_snippet=ref.from_snippet, ocr_confidence=ref.ocr_confidence)
 
 
 def country_in_run(catalog: Catalog, run: Run, scores: list[Score], code: str) -> str:

@@ -8,7 +8,8 @@ executive summary (a table per pillar and the list of gaps), then one "Heading 2
 gap (absent first, then partial, heavier criteria first, as the app's country profile) with the
 standard and its legal basis, the assessment, what the national text says, reviewer notes and
 how other countries drafted it; last, the provenance. Reviewed levels replace the machine's
-and are marked "reviewed".
+and are marked "reviewed". A quote whose text is from OCR (a scanned page) has the OCR caveat
+in italics under it, and the title page names the documents read by OCR.
 """
 
 from __future__ import annotations
@@ -145,6 +146,7 @@ def _title_page(doc, memo: Memo) -> None:
     word.table(doc, ["Document", "Title", "Year", "Language", "sha256"],
                [[d.id, d.title, str(d.year or ""), d.language, d.sha256] for d in p.documents],
                widths=[3.6, 5.4, 1.2, 1.6, 4.8], font_size=8)
+    word.ocr_documents(doc, p)
     if memo.not_assessed:
         doc.add_paragraph("Not assessed (not scored in this run): " + "; ".join(
             f"{d.id} ({d.status})" for d in memo.not_assessed) + ".")

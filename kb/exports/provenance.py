@@ -14,6 +14,7 @@ from pydantic import Field
 from kb import __version__
 from kb.exports.context import ExportContext
 from kb.models import Strict
+from kb.ocr_quality import OCR_CAVEAT
 
 
 class DocumentProvenance(Strict):
@@ -28,6 +29,17 @@ class DocumentProvenance(Strict):
     sha256: str
     status: str
     indexed_at: str | None = None
+    pages: int | None = None
+    ocr_pages: int = 0
+    ocr_confidence: float | None = None
+
+    @property
+    def ocr_summary(self) -> str:
+        """``5 of 5 pages from OCR, mean OCR confidence 0.89``; empty when no page is from OCR."""
+        if not self.ocr_pages:
+            return ""
+        confidence = f", mean OCR confidence {self.ocr_confidence:.2f}" if self.ocr_confidence is not None else ""
+        return f"{self.ocr_pages} of {self.pages or self.ocr_pages} pages from OCR{confidence}"
 
 
 class Provenance(Strict):
@@ -80,6 +92,9 @@ class Provenance(Strict):
             ("pipeline version", self.pipeline_version), ("scorer version", self.scorer_version),
         ]
         rows += [(f"document: {d.id}", f"sha256 {d.sha256}") for d in self.documents]
+        # Separate rows: the document rows' value stays "sha256 …" for whoever parses them.
+        rows += [(f"OCR: {d.id}", f"{d.ocr_summary}; {OCR_CAVEAT}")
+                 for d in self.documents if d.ocr_pages]
         rows += [("note", note) for note in self.notes]
         return rows
 
@@ -107,7 +122,8 @@ def build_provenance(ctx: ExportContext, kind: str, doc_ids: list[str], *, expor
                                             status="no longer in the knowledge base") if d is None else
                          DocumentProvenance(id=d.id, country=d.country, title=d.title, year=d.year, kind=d.kind,
                                             language=d.language, sha256=d.sha256, status=d.status,
-                                            indexed_at=d.indexed_at))
+                                            indexed_at=d.indexed_at, pages=d.pages, ocr_pages=d.ocr_pages,
+                                            ocr_confidence=d.ocr_confidence))
     extra = list(run.notes) + list(notes or [])
     if ctx.dropped:
         extra.append(f"left out: the run's scores of {', '.join(ctx.dropped)}, no longer indexed in the knowledge base")

@@ -159,6 +159,8 @@ def quote(container, q: Quote, *, with_country: bool = False) -> None:
         pos = b
     if pos < len(text) or not text:
         body.add_run(text[pos:])
+    if q.ocr_caveat:  # its own line right under the quote, so that it travels with a copied quote
+        container.add_paragraph().add_run(xml_safe(f"⚠ {q.ocr_caveat}")).italic = True
     notes = []
     if q.truncated:
         notes.append(f"shortened here; the whole provision: ctkb show {q.doc_id} --provision {q.number}")
@@ -166,6 +168,14 @@ def quote(container, q: Quote, *, with_country: bool = False) -> None:
         notes.append("the document was re-indexed after the run; this is the passage the run recorded")
     if notes:
         container.add_paragraph().add_run(xml_safe("[" + "; ".join(notes) + "]")).italic = True
+
+
+def ocr_documents(doc, p: Provenance) -> None:
+    """A paragraph naming the documents read (in part) by OCR, when any: their quotes are marked."""
+    scanned = [d for d in p.documents if d.ocr_pages]
+    if scanned:
+        doc.add_paragraph("Read by OCR (scanned pages): " + "; ".join(f"{d.id} ({d.ocr_summary})" for d in scanned)
+                          + ". Quotes of this text are marked; check them against the original.")
 
 
 def provenance_section(doc, p: Provenance, how: str) -> None:
