@@ -256,3 +256,14 @@ def test_a_scan_with_more_pages_than_the_ocr_limit_fails_alone_saying_so(tmp_pat
     with pytest.raises(DocumentError) as info:
         ocr_pages(scan, [1, 2, 3, 4], OcrOptions(max_pages=3))
     assert "4 pages to OCR, more than the limit of 3" in str(info.value) and "CTKB_OCR_MAX_PAGES" in str(info.value)
+
+
+def test_without_tesseract_the_error_says_how_to_install_it(tmp_path: Path, monkeypatch) -> None:
+    import pytesseract
+
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(tmp_path / "no-tesseract-here"))
+    with pytest.raises(OcrUnavailableError) as info:
+        tesseract_language("es", tmp_path / "gaceta.pdf")
+    message = str(info.value)
+    assert "gaceta.pdf" in message and "Tesseract is not installed" in message
+    assert "apt-get install tesseract-ocr tesseract-ocr-spa" in message and "--ocr never" in message
