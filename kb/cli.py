@@ -209,6 +209,9 @@ _register_export(app, state, out, err)
 from kb.cli_admin import register as _register_admin  # noqa: E402 - after `app` exists
 
 _register_admin(app, state, out, err)
+from kb.cli_standards import register as _register_standards  # noqa: E402 - after `app` exists
+
+_register_standards(app, state, out, err)
 
 
 def main(argv: list[str] | None = None) -> None:

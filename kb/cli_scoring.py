@@ -92,17 +92,22 @@ def register(app: typer.Typer, state, out, err) -> None:
         from kb.catalog import Catalog
         from kb.render_scores import country_table, score_detail
         from kb.rubric import load_rubric
-        from kb.scoring.country import country_view, pillar_summary
+        from kb.scoring.country import country_view, not_a_country, pillar_summary, without_standards
         from kb.scoring.runs import RunStore
 
-        store = RunStore(Catalog(state.settings.catalog_path))
+        catalog = Catalog(state.settings.catalog_path)
+        standard = not_a_country(catalog, code)
+        if standard is not None:
+            raise standard
+        store = RunStore(catalog)
         stored = store.get(run)
         # The run's own rubric names its criteria; --rubric overrides (e.g. the file moved).
         loaded = load_rubric(rubric or (Path(stored.rubric_path) if Path(stored.rubric_path).is_file()
                                         else state.settings.rubric))
-        scores = [s for s in store.scores(stored.id) if s.country == code.upper()]
+        national = without_standards(store.scores(stored.id), catalog)
+        scores = [s for s in national if s.country == code.upper()]
         if not scores:
-            countries = sorted({s.country for s in store.scores(stored.id)})
+            countries = sorted({s.country for s in national})
             raise CtkbError(f"run {stored.id} has no scores for country {code.upper()!r}",
                             hint=f"countries in this run: {', '.join(countries)}")
         rows = country_view(scores, [(c.id, c.pillar, c.title) for c in loaded.criteria])[code.upper()]

@@ -266,3 +266,37 @@ def criteria_citing(rubric: Rubric, key: str, number: str, path: tuple[str, ...]
                 continue
             break
     return found
+
+
+def instrument_keys(resolver: Resolver) -> dict[str, str]:
+    """Indexed standard's document id -> the rubric's abbreviation for it (``PP``, ``CoE``)."""
+    found: dict[str, str] = {}
+    for key in resolver.rubric.instruments:
+        record = resolver.document(key)
+        if record is not None and is_standard(record):
+            found.setdefault(record.id, key)
+    return found
+
+
+def outline(catalog: Catalog, rubric: Rubric) -> dict:
+    """What ``ctkb standards`` lists: each indexed standard with its articles (number, heading,
+    how many paragraphs or points), and each instrument the rubric cites with the document
+    holding its text, if indexed (a national law for an instrument such as the TVPA)."""
+    resolver = Resolver(catalog, rubric)
+    keys = instrument_keys(resolver)
+    listed = []
+    for record in standards(catalog):
+        top, children = resolver._tree(record.id)
+        listed.append({
+            "doc_id": record.id, "instrument": keys.get(record.id), "title": record.title, "kind": record.kind,
+            "year": record.year, "language": record.language,
+            "articles": [{"number": p.number, "citation": p.citation, "heading": p.heading,
+                          "children": len(children.get(p.id, []))} for p in top.values()],
+        })
+    instruments = []
+    for key, spec in rubric.instruments.items():
+        record = resolver.document(key)
+        instruments.append({"key": key, "title": spec.title, "indexed": record is not None,
+                            "doc_id": record.id if record else None,
+                            "standard": bool(record is not None and is_standard(record))})
+    return {"standards": listed, "instruments": instruments}

@@ -92,3 +92,29 @@ def pillar_summary(country_scores: list[CountryScore], weights: dict[str, float]
         total[cs.pillar] += weight
     # min() guards against float sums landing a hair above 1.
     return {pillar: min(1.0, got[pillar] / total[pillar]) for pillar in total}
+
+
+def without_standards(scores: list[Score], catalog) -> list[Score]:
+    """The scores of national documents only.
+
+    Standards are never scored now, but a run made before they were left out holds their
+    scores (as country ``INTL``); no country view shows those.
+    """
+    from kb.standards import is_standard
+
+    standard = {d.id for d in catalog.documents() if is_standard(d)}
+    return [s for s in scores if s.doc_id not in standard]
+
+
+def not_a_country(catalog, code: str) -> CtkbError | None:
+    """The error to raise when ``code`` holds standards only (``INTL``), else None."""
+    from kb.standards import is_standard
+
+    docs = [d for d in catalog.documents() if d.country == code.strip().upper()]
+    if not docs or not all(is_standard(d) for d in docs):
+        return None
+    return CtkbError(
+        f"{code.strip().upper()} is not a country: its {len(docs)} document(s) are standards (international "
+        f"instruments or model laws: {', '.join(d.id for d in docs)}), which are never scored",
+        hint="list them with `ctkb standards`; `ctkb align --standard DOC_ID --article N` shows how each country "
+             "implements an article")

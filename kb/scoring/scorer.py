@@ -19,6 +19,7 @@ from kb.scoring.features import level_vector
 from kb.scoring.models import Evidence, Score
 from kb.scoring.signals import DocContext, PairSignals, ProvisionSignals, SignalExtractor
 from kb.scoring.vectors import TextVectors
+from kb.standards import is_standard
 
 SNIPPET_CHARS = 320
 MAX_EVIDENCE = 3
@@ -132,8 +133,13 @@ class Scorer:
                                          prefetch_limit=kb.settings.prefetch_limit)
 
     def scorable(self) -> list[str]:
-        """Ids of the documents with provisions and vectors."""
-        return [d.id for d in self.kb.catalog.documents() if d.status == "indexed" and d.embedded]
+        """Ids of the national documents with provisions and vectors.
+
+        Standards (international instruments, model laws) are what the rubric measures
+        against, not a country's law: they are indexed and searchable but never scored.
+        """
+        return [d.id for d in self.kb.catalog.documents()
+                if d.status == "indexed" and d.embedded and not is_standard(d)]
 
     def context(self, doc_id: str) -> DocContext:
         record = self.kb.catalog.document(doc_id)

@@ -26,6 +26,7 @@ from kb.scoring.gold import load_gold
 from kb.scoring.models import Run, Score
 from kb.scoring.runs import RunStore, new_run_id
 from kb.scoring.scorer import Scorer
+from kb.standards import is_standard
 
 Progress = Callable[[int, int, str], None]
 
@@ -61,6 +62,11 @@ def score_run(kb, rubric_path: str | Path, *, name: str | None = None, calibrati
     ready = scorer.scorable()
     todo = ready if not doc_ids else doc_ids
     unknown = [d for d in todo if d not in ready]
+    standards = [d for d in unknown if (r := kb.catalog.find_document(d)) is not None and is_standard(r)]
+    if standards:
+        raise CtkbError(f"{', '.join(standards)}: a standard (international instrument or model law) is not scored "
+                        f"as a country", hint="`ctkb align --standard DOC_ID --article N` shows how countries "
+                                              "implement its articles")
     if unknown:
         raise CtkbError(f"not scorable (not indexed with vectors): {', '.join(unknown)}",
                         hint=f"scorable documents: {', '.join(ready[:12])}{' ...' if len(ready) > 12 else ''}")
