@@ -14,6 +14,7 @@ pages = {
         st.Page("app_pages/overview.py", title="Overview", default=True),
         st.Page("app_pages/country.py", title="Country profile"),
         st.Page("app_pages/compare.py", title="Compare"),
+        st.Page("app_pages/standards.py", title="Standards"),
     ],
     "Library": [
         st.Page("app_pages/search.py", title="Search"),
