@@ -77,7 +77,8 @@ def extract_pdf(path: Path, ocr: OcrOptions | None = None, on_page: PageCallback
     else:
         wanted = [p.number for p in pages if mode == "always" or not usable_layer(p.text)]
         for number, page in ocr_pages(path, wanted, ocr, on_page).items():
-            pages[number - 1] = RawPage(number=number, text=page.text, ocr_confidence=page.confidence)
+            if page.words:  # a blank page stays a page without text, not "text from OCR"
+                pages[number - 1] = RawPage(number=number, text=page.text, ocr_confidence=page.confidence)
         if not any(usable_layer(p.text) for p in pages):
             raise EmptyDocumentError(path, f"OCR found no readable text on its {count} page(s)",
                                      hint="check the scan is legible and the manifest's language is right")

@@ -267,3 +267,26 @@ def test_without_tesseract_the_error_says_how_to_install_it(tmp_path: Path, monk
     message = str(info.value)
     assert "gaceta.pdf" in message and "Tesseract is not installed" in message
     assert "apt-get install tesseract-ocr tesseract-ocr-spa" in message and "--ocr never" in message
+
+
+def test_a_blank_page_read_by_ocr_is_not_counted_as_text_from_ocr(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from indexing.extract_pdf import extract_pdf
+
+    file = write_pdf(tmp_path / "fictional.pdf", [
+        ["FICTIONAL REPUBLIC OF ARCADIA (fictional, for tests)", "Section 1. Short title",
+         "This Act may be cited as the Fictional Act."],
+    ])
+    blank = tmp_path / "blank.pdf"
+    Image.new("L", (600, 800), 255).save(blank, "PDF", resolution=72)
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.append(str(file))
+    writer.append(str(blank))
+    both = tmp_path / "with-blank-page.pdf"
+    writer.write(both)
+    raw = extract_pdf(both, OcrOptions(mode="auto"))
+    assert [p.ocr_confidence for p in raw.pages] == [None, None]
+    assert "Fictional Act" in raw.pages[0].text and not raw.pages[1].text.strip()
