@@ -6,12 +6,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from kb.app_data import LEVEL_COLOUR, board, latest_run, library_key, live_scores, ocr_note
+from kb.app_data import LEVEL_COLOUR, Board, board, latest_run, library_key, live_scores, ocr_note
 from kb.catalog import Catalog
 from kb.errors import CtkbError
 from kb.rubric import load_rubric
 from kb.scoring.runs import RunStore
 from kb.settings import Settings
+from kb.standard_text import StandardText, criterion_texts
 
 
 def settings() -> Settings:
@@ -46,6 +47,46 @@ def _board(catalog_path: str, run_id: str, rubric_path: str, mtime: float, libra
         cat.close()
 
 
+def _rubric_path(run) -> Path:
+    """The rubric a run was scored with, or the configured one when that file is gone."""
+    return Path(run.rubric_path) if Path(run.rubric_path).is_file() else settings().rubric
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _standard_texts(catalog_path: str, rubric_path: str, mtime: float, library: str):
+    """Every criterion's standard texts, once per rubric and state of the library (adding or
+    removing an instrument changes what resolves)."""
+    cat = Catalog(catalog_path)
+    try:
+        return criterion_texts(cat, _rubric(rubric_path, mtime))
+    finally:
+        cat.close()
+
+
+def standard_texts(cat: Catalog, b: Board) -> dict[str, list[StandardText]]:
+    """Criterion id -> its legal-basis citations with the standards' text, for ``b``'s rubric."""
+    path = _rubric_path(b.run)
+    return _standard_texts(str(settings().catalog_path), str(path), path.stat().st_mtime, library_key(cat))
+
+
+def show_standards(texts: list[StandardText], heading: str | None = None) -> None:
+    """Each citation with the standard's exact text (shown literally), then the citations whose
+    instrument is not indexed, alone, with "text not in the knowledge base".
+
+    One Markdown element for the texts and one caption for the rest: a profile shows this for
+    every gap, and each element adds to the page's latency.
+    """
+    from kb.app_data import escape_markdown
+
+    quoted = [f"**{escape_markdown(t.label)}** — {escape_markdown(t.instrument)}, {escape_markdown(t.citation or '')}"
+              f"  \n{escape_markdown(t.text)}" for t in texts if t.resolved]
+    if heading or quoted:
+        st.markdown("\n\n".join(([f"**{escape_markdown(heading)}**"] if heading else []) + quoted))
+    missing = [escape_markdown(t.line) for t in texts if not t.resolved]
+    if missing or not texts:
+        st.caption("  \n".join(missing) or "The criterion cites no instrument.")
+
+
 def current_board():
     """(catalogue, rubric, board) of the latest run, or Nones after a message saying what to do."""
     cat = catalog()
@@ -56,7 +97,7 @@ def current_board():
     if run is None:
         st.info("Documents are indexed but not scored yet. Run `ctkb score`, then reload this page.")
         return None, None, None
-    path = Path(run.rubric_path) if Path(run.rubric_path).is_file() else settings().rubric
+    path = _rubric_path(run)
     try:
         mtime = path.stat().st_mtime
         rubric = _rubric(str(path), mtime)
@@ -72,7 +113,7 @@ def run_scores(run_id: str):
     cat_path = str(settings().catalog_path)
     cat = catalog()
     run = RunStore(cat).get(run_id)
-    path = Path(run.rubric_path) if Path(run.rubric_path).is_file() else settings().rubric
+    path = _rubric_path(run)
     return _board(cat_path, run_id, str(path), path.stat().st_mtime, library_key(cat))[1]
 
 

@@ -1,5 +1,6 @@
-"""Compare: one criterion across two to six countries, or any provision against other
-countries' closest provisions; side by side, with a CSV download."""
+"""Compare: one criterion across two to six countries under the standards' text its legal basis
+cites, or any provision (a standard's article too) against other countries' closest provisions;
+side by side, with a CSV download."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from app_pages.common import (
     level_chip,
     ocr_flag,
     run_scores,
+    show_standards,
+    standard_texts,
 )
-from kb.app_data import escape_markdown, marked_markdown
+from kb.app_data import escape_markdown, marked_markdown, other_countries
 from kb.compare import MAX_COUNTRIES, compare, compare_csv
 from kb.errors import CtkbError
 from kb.exports import compare_docx, compare_xlsx
@@ -33,6 +36,10 @@ def by_criterion(cat, rubric, b) -> None:
     titles = {c.id: f"{c.id} {c.title}" for c in rubric.criteria}
     criterion = st.selectbox("Criterion", list(titles), format_func=titles.get)
     countries = st.multiselect("Countries (2 to 6)", sorted(b.countries), max_selections=MAX_COUNTRIES)
+    texts = standard_texts(cat, b).get(criterion, [])
+    # Above the countries: the yardstick each column is read against.
+    with st.expander("What the standards say", expanded=True):
+        show_standards(texts)
     if len(countries) < 2:
         st.caption("Pick at least two countries.")
         return
@@ -76,7 +83,7 @@ def by_provision(cat, b) -> None:
     at = next((i for i, p in enumerate(tops) if p.id == wanted), 0)
     chosen = st.selectbox("Provision", tops, index=at, format_func=lambda p: f"{p.citation} {p.heading or ''}")
     source_country = next(d.country for d in docs if d.id == doc_id)
-    others = sorted({d.country for d in docs if d.country != source_country})
+    others = other_countries(docs, source_country)
     countries = st.multiselect(f"Countries to compare with (1 to {MAX_COUNTRIES})", others,
                                max_selections=MAX_COUNTRIES)
     if not countries:

@@ -1,5 +1,6 @@
-"""Country profile: the 4P scorecard, the gaps with evidence and reasons, how other countries
-drafted the missing provision, and the advisor's review."""
+"""Country profile: the 4P scorecard, the gaps with evidence and reasons beside the standards'
+text their legal basis cites, how other countries drafted the missing provision, and the
+advisor's review."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from app_pages.common import (
     ocr_flag,
     run_scores,
     show_context,
+    show_standards,
+    standard_texts,
 )
 from kb.app_data import escape_markdown, gaps, marked_markdown, ocr_confidences, scorecard
 from kb.compare import drafting_examples
@@ -43,6 +46,7 @@ if b is not None:
     criteria = {c.id: c for c in rubric.criteria}
     # Every evidence provision's OCR flag in one query, not one per expander (p95 target 1.5 s).
     ocr = ocr_confidences(cat, [e.provision_id for r in rows for e in r.evidence])
+    texts = standard_texts(cat, b)  # cached per rubric and library: resolved once, not per rerun
 
     def show(row) -> None:
         c = criteria[row.criterion]
@@ -56,17 +60,24 @@ if b is not None:
                         f"({row.language}){flag}")
             st.markdown(f"**Standard.** {escape_markdown(c.present)}  \n**Partial.** {escape_markdown(c.partial)}  \n"
                         f"**Legal basis.** {escape_markdown(', '.join(c.legal_basis) or '—')}")
-            best = next((s for s in scores if s.doc_id == row.best_doc_id and s.criterion == row.criterion), None)
-            for reason in (best.reasons if best else []):
-                st.markdown(f"- {escape_markdown(reason)}")
-            for e in row.evidence:
-                page = f", p. {e.page_start}" if e.page_start else ""
-                st.markdown(f"**{escape_markdown(e.citation)}**{page} ({escape_markdown(e.doc_id)}, "
-                            f"p={e.probability:.2f})")
-                st.markdown(marked_markdown(e.snippet, []))
-                ocr_flag(ocr.get(e.provision_id))
-                show_context(cat, e.provision_id, f"{row.criterion}-{e.provision_id}", rubric=rubric,
-                             criterion=row.criterion)
+            # The national text and what the standards say, side by side.
+            national, standard = st.columns(2)
+            with national:
+                st.markdown("**National text**")
+                best = next((s for s in scores if s.doc_id == row.best_doc_id and s.criterion == row.criterion),
+                            None)
+                for reason in (best.reasons if best else []):
+                    st.markdown(f"- {escape_markdown(reason)}")
+                for e in row.evidence:
+                    page = f", p. {e.page_start}" if e.page_start else ""
+                    st.markdown(f"**{escape_markdown(e.citation)}**{page} ({escape_markdown(e.doc_id)}, "
+                                f"p={e.probability:.2f})")
+                    st.markdown(marked_markdown(e.snippet, []))
+                    ocr_flag(ocr.get(e.provision_id))
+                    show_context(cat, e.provision_id, f"{row.criterion}-{e.provision_id}", rubric=rubric,
+                                 criterion=row.criterion)
+            with standard:
+                show_standards(texts.get(row.criterion, []), "What the standards say")
             # Computed on demand: every expander's body runs on each rerun, even when collapsed.
             wanted = row.level != "present" and st.toggle("How other countries drafted it",
                                                            key=f"drafting-{row.criterion}")

@@ -1,11 +1,12 @@
-"""Documents: the library with each document's provisions; add, replace or remove a document."""
+"""Documents: the library (national documents, then the standards apart) with each document's
+provisions; add, replace or remove a document."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from app_pages.common import catalog, compare_link, empty_state, knowledge_base, ocr_flag
-from kb.app_data import ocr_label
+from kb.app_data import library_sections, ocr_label
 from kb.errors import CtkbError
 from kb.library import UploadMeta, add_document, remove_document
 from kb.ocr_quality import ocr_caveat
@@ -28,9 +29,22 @@ def _row(record) -> dict:
     return {**row, "ocr": ocr_label(record)}
 
 
+STANDARDS = "Standards (international instruments and model laws)"
+
+
 def library(cat, records) -> None:
-    st.dataframe([_row(r) for r in records], hide_index=True, width="stretch")
-    choice = st.selectbox("Document", [r.id for r in records])
+    national, standards = library_sections(records)
+    if national:
+        st.dataframe([_row(r) for r in national], hide_index=True, width="stretch")
+    else:
+        st.caption("No national documents yet.")
+    if standards:  # no country's law: never scored, quoted beside the criteria that cite them
+        st.subheader(STANDARDS)
+        st.caption("Searchable like any document and never scored as a country; the country profiles, Compare "
+                   "and the gap memos quote their provisions beside each criterion whose legal basis cites them, "
+                   "and the Standards page lines up each article with the countries' provisions.")
+        st.dataframe([_row(r) for r in standards], hide_index=True, width="stretch")
+    choice = st.selectbox("Document", [r.id for r in national + standards])
     view = document_view(cat, choice)
     record = next(r for r in records if r.id == choice)
     st.subheader(view["title"])

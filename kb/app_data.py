@@ -54,6 +54,18 @@ def live_scores(catalog: Catalog, run: Run) -> list[Score]:
     return [s for s in RunStore(catalog).scores(run.id) if s.doc_id in present]
 
 
+def library_sections(records: list[DocumentRecord]) -> tuple[list[DocumentRecord], list[DocumentRecord]]:
+    """The library split in two: national documents, then standards (international instruments
+    and model laws), each in catalogue order. A standard is no country's law: it is listed apart."""
+    return [r for r in records if not is_standard(r)], [r for r in records if is_standard(r)]
+
+
+def other_countries(records: list[DocumentRecord], country: str) -> list[str]:
+    """The countries with indexed national documents other than ``country``, sorted: what a
+    provision can be compared with (a standard's ``INTL`` is no country)."""
+    return sorted({r.country for r in records if r.status == "indexed" and not is_standard(r) and r.country != country})
+
+
 def board(catalog: Catalog, run: Run, rubric: Rubric) -> Board:
     """Every country's level per criterion in ``run`` with pillar coverage."""
     scores = live_scores(catalog, run)

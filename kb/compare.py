@@ -26,6 +26,7 @@ from kb.ocr_quality import ocr_caveat
 from kb.rubric import Rubric
 from kb.scoring.country import country_view
 from kb.scoring.models import Evidence, Level, Score
+from kb.standards import is_standard
 
 MIN_COUNTRIES, MAX_COUNTRIES = 2, 6
 CSV_COLUMNS = ("criterion", "country", "level", "confidence", "language", "document", "citation", "pages",
@@ -164,6 +165,9 @@ def drafting_examples(catalog: Catalog, scores: list[Score], rubric: Rubric, cri
                       exclude_country: str | None, limit: int = 5) -> list[ProvisionRef]:
     """How other countries drafted a criterion: evidence of their "present" scores.
 
+    National laws only: a standard is no country (a run made before standards were left out
+    of scoring holds their scores); its text is quoted apart, as the criterion's legal basis.
+
     Evidence probability is the similarity measure at hand without embedding anything. Each
     country's best provision (from its best document) comes first, so one country with many
     laws cannot fill the list; then the rest of those documents' evidence; then other
@@ -188,9 +192,11 @@ def drafting_examples(catalog: Catalog, scores: list[Score], rubric: Rubric, cri
     if limit < 1:
         raise CtkbError(f"limit {limit} asks for no example", hint="give a limit of 1 or more")
     excluded = exclude_country.strip().upper() if exclude_country else None
+    standards = {d.id for d in catalog.documents() if is_standard(d)}
     by_country: dict[str, list[Score]] = defaultdict(list)
     for s in scores:
-        if s.criterion == criterion and s.level == "present" and s.evidence and s.country != excluded:
+        if (s.criterion == criterion and s.level == "present" and s.evidence and s.country != excluded
+                and s.doc_id not in standards):
             by_country[s.country].append(s)
 
     ranked: list[tuple[tuple, Score, Evidence]] = []

@@ -250,3 +250,163 @@ def test_search_hits_from_a_scan_carry_the_ocr_caveat_and_the_others_do_not(
     assert any(flagged.values()) and not all(flagged.values()), flagged
     gazette = "Prevention of Trafficking in Persons Act, 2018"
     assert all(label.startswith("PAK · ") and gazette in label for label in flagged)
+
+
+# -- standards: listed apart, never a country; their text beside each criterion citing them ---------
+
+STANDARDS_SECTION = "Standards (international instruments and model laws)"
+
+
+def _legal_basis() -> dict[str, list[str]]:
+    """Criterion id -> its legal basis, read from the rubric file (no scoring machinery)."""
+    import yaml
+
+    data = yaml.safe_load((REPO / "rubrics" / "4p.yaml").read_text(encoding="utf-8"))
+    return {c["id"]: c["legal_basis"] for c in data["criteria"]}
+
+
+@pytest.fixture(scope="module")
+def standards_scored(scored_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the scored catalogue whose latest run also scores every standard (as country
+    INTL, all present), as runs made before standards were left out of scoring did: every view
+    must still leave them out. The pages driven here read the catalogue only."""
+    import sqlite3
+    from datetime import datetime, timedelta
+
+    from kb.catalog import Catalog
+    from kb.scoring.runs import RunStore
+    from kb.standards import standards
+
+    home = tmp_path_factory.mktemp("standards-app") / "home"
+    home.mkdir()
+    src, dst = sqlite3.connect(scored_home / "catalog.sqlite"), sqlite3.connect(home / "catalog.sqlite")
+    src.backup(dst)
+    src.close()
+    dst.close()
+    cat = Catalog(home / "catalog.sqlite")
+    store = RunStore(cat)
+    run = store.get("scored")
+    scores = store.scores(run.id)
+    template = [s for s in scores if s.country == "ZMB" and s.evidence]
+    fake = [s.model_copy(update={"doc_id": d.id, "country": "INTL", "level": "present"})
+            for d in standards(cat) for s in template]
+    assert fake
+    later = (datetime.fromisoformat(run.created_at) + timedelta(seconds=1)).isoformat()
+    store.save(run.model_copy(update={"id": run.id + "-intl", "name": "with-standards", "created_at": later}),
+               scores + fake)
+    cat.close()
+    return home
+
+
+def _standard_ids(home: Path) -> set[str]:
+    from kb.catalog import Catalog
+    from kb.standards import is_standard
+
+    cat = Catalog(home / "catalog.sqlite")
+    try:
+        return {d.id for d in cat.documents() if is_standard(d)}
+    finally:
+        cat.close()
+
+
+@pytest.mark.corpus
+def test_the_overview_the_profile_and_compare_never_offer_a_standard_as_a_country(
+        standards_scored: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _app(standards_scored, monkeypatch, "app_pages/overview.py")
+    assert not at.exception, at.exception
+    assert "-intl (" in _text(at)  # the run that scored the standards is the one shown
+    countries = set(at.dataframe[0].value.index)
+    assert "ZMB" in countries and "INTL" not in countries
+    assert "International" not in next(m for m in at.multiselect if m.label == "Regions").options
+    assert "INTL" not in next(s for s in at.selectbox if s.label == "Open a country profile").options
+
+    at = _app(standards_scored, monkeypatch, "app_pages/country.py")
+    assert "INTL" not in at.selectbox[0].options and "ZMB" in at.selectbox[0].options
+
+    at = _app(standards_scored, monkeypatch, "app_pages/compare.py")
+    assert "INTL" not in next(m for m in at.multiselect if m.label.startswith("Countries")).options
+    at.radio[0].set_value("From a provision").run()
+    at.selectbox[0].set_value(sorted(_standard_ids(standards_scored))[0]).run()  # start from a standard's article
+    assert not at.exception, at.exception
+    others = next(m for m in at.multiselect if m.label.startswith("Countries to compare with")).options
+    assert "ZMB" in others and "INTL" not in others
+
+
+@pytest.mark.corpus
+def test_the_documents_page_lists_the_standards_in_their_own_section(
+        scored_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    standard = _standard_ids(scored_home)
+    assert len(standard) >= 4  # the Protocol, the CoE Convention, the EU Directive, ILO P029
+    at = _app(scored_home, monkeypatch, "app_pages/documents.py")
+    assert not at.exception, at.exception
+    assert STANDARDS_SECTION in [s.value for s in at.subheader]
+    national, standards = (set(t.value["id"]) for t in at.dataframe[:2])
+    assert standards == standard and not national & standard and "zmb-ahta-2008" in national
+    assert standard <= set(at.selectbox[0].options)  # still readable article by article
+
+
+@pytest.mark.corpus
+def test_the_country_profile_quotes_the_standards_beside_a_gap_and_names_those_not_indexed(
+        standards_scored: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb.app_data import escape_markdown, latest_run
+    from kb.catalog import Catalog
+    from kb.scoring.country import country_view
+    from kb.scoring.runs import RunStore
+    from kb.standards import is_standard
+
+    basis = _legal_basis()
+    cites_coe26 = next(c for c, b in basis.items() if "CoE Art 26" in b)
+    cites_untoc = {c for c, b in basis.items() if any(x.startswith("UNTOC ") for x in b)}
+    cat = Catalog(standards_scored / "catalog.sqlite")
+    docs = cat.documents()
+    coe = next(d for d in docs if is_standard(d) and d.title.startswith("Council of Europe Convention"))
+    assert not any("Convention against Transnational Organized Crime" in d.title.split(",")[0] for d in docs)
+    article = next(p for p in cat.provisions(coe.id) if p.parent_id is None and p.number == "26")
+    phrase = max(article.text.splitlines(), key=len)[:60]  # a sentence of the article, not its heading
+    view = country_view(RunStore(cat).scores(latest_run(cat).id), [(c, "p", c) for c in basis])
+    cat.close()
+    # A country lacking the non-punishment criterion (CoE Art 26) and one citing UNTOC.
+    country, untoc = next((country, gap) for country, rows in sorted(view.items()) if country != "INTL"
+                          for gap in sorted(r.criterion for r in rows if r.level != "present" and r.criterion in
+                                            cites_untoc)
+                          if any(r.criterion == cites_coe26 and r.level != "present" for r in rows))
+
+    at = _app(standards_scored, monkeypatch, "app_pages/country.py")
+    at.selectbox[0].set_value(country).run()
+    assert not at.exception, at.exception
+    gap = next(e for e in at.expander if e.label.startswith(cites_coe26 + " "))
+    shown = "\n".join(m.value for m in gap.markdown)
+    assert "**What the standards say**" in shown and "**National text**" in shown
+    assert escape_markdown(phrase) in shown, (phrase, shown[:2000])
+    assert "**CoE Art 26** — " in shown and escape_markdown("Article 26") in shown
+    assert not any("CoE Art 26" in c.value for c in gap.caption)
+    other = next(e for e in at.expander if e.label.startswith(untoc + " "))
+    lines = [line for c in other.caption for line in c.value.split("  \n")]
+    unindexed = [line for line in lines if line.startswith("UNTOC Art ")]
+    assert len(unindexed) == sum(b.startswith("UNTOC ") for b in basis[untoc]), lines
+    assert all(line.endswith("text not in the knowledge base") for line in unindexed), unindexed
+    shown = "\n".join(m.value for m in other.markdown)  # the criterion's other instruments, with their text
+    assert all(f"**{escape_markdown(b.split()[0])}" in shown for b in basis[untoc] if not b.startswith("UNTOC "))
+
+
+@pytest.mark.corpus
+def test_compare_by_criterion_shows_the_standards_text_above_the_countries(
+        scored_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb.app_data import escape_markdown
+    from kb.catalog import Catalog
+    from kb.standards import is_standard
+
+    basis = _legal_basis()
+    criterion = next(c for c, b in basis.items() if "CoE Art 26" in b)
+    cat = Catalog(scored_home / "catalog.sqlite")
+    coe = next(d for d in cat.documents() if is_standard(d) and d.title.startswith("Council of Europe Convention"))
+    article = next(p for p in cat.provisions(coe.id) if p.parent_id is None and p.number == "26")
+    cat.close()
+    at = _app(scored_home, monkeypatch, "app_pages/compare.py")
+    at.selectbox[0].set_value(criterion).run()
+    at.multiselect[0].set_value(["ARG", "ZMB"]).run()
+    assert not at.exception, at.exception
+    box = next(e for e in at.expander if e.label == "What the standards say")
+    assert escape_markdown(max(article.text.splitlines(), key=len)[:60]) in "\n".join(m.value for m in box.markdown)
+    headers = [m.value for m in at.markdown if m.value.startswith("### ")]
+    assert headers == ["### ARG", "### ZMB"]

@@ -215,13 +215,60 @@ def test_each_gap_section_has_the_standard_the_national_text_reviewer_notes_and_
     for heading, paragraphs in _sections(memo):
         c = rubric.criterion(heading.split()[0])
         subheadings = [p.text for p in paragraphs if p.style.name == "Heading 3"]
-        assert subheadings == ["The standard", "Assessment", "What the national text says", "Reviewer notes",
-                               "How other countries drafted it"]
+        assert subheadings == ["The standard", "What the standards say", "Assessment", "What the national text says",
+                               "Reviewer notes", "How other countries drafted it"]
         body = "\n".join(p.text for p in paragraphs)
         assert _norm(c.present) in _norm(body) and "; ".join(c.legal_basis) in body
         national = body.split("What the national text says", 1)[1].split("Reviewer notes", 1)[0]
         if " — absent" in heading:
             assert "Nothing addressing this criterion was found" in national and NOT_PROOF_OF_ABSENCE[1:] in national
+
+
+def _standards_part(paragraphs: list) -> list:
+    """A gap section's paragraphs under "What the standards say", up to the next Heading 3."""
+    start = next(i for i, p in enumerate(paragraphs) if p.style.name == "Heading 3"
+                 and p.text == "What the standards say")
+    end = next(i for i in range(start + 1, len(paragraphs)) if paragraphs[i].style.name == "Heading 3")
+    return paragraphs[start + 1:end]
+
+
+@pytest.mark.corpus
+def test_under_each_gap_the_memo_quotes_each_cited_standard_or_says_its_text_is_not_in_the_knowledge_base(
+        memo, catalog: Catalog, rubric: Rubric, cells: dict[str, list[ReviewedCell]]) -> None:
+    from kb.exports import memo_docx
+    from kb.standards import Resolver
+
+    resolver = Resolver(catalog, rubric)
+    cited = {c.id: resolver.for_criterion(c) for c in rubric.criteria}
+    # ZMB's gaps cite indexed instruments only; add a country lacking a criterion that cites UNTOC (not indexed).
+    other = next(country for country, mine in sorted(cells.items()) if country != COUNTRY and any(
+        c.level != "present" and any(r.status == "not_indexed" for r in cited[c.criterion]) for c in mine))
+    memos = {COUNTRY: memo, other: Document(io.BytesIO(memo_docx(catalog, other, run=RUN, rubric=rubric)))}
+    quoted = missing = 0
+    for country, doc in memos.items():
+        sections = _sections(doc)
+        assert sections, country
+        for heading, paragraphs in sections:
+            criterion = heading.split()[0]
+            part = _standards_part(paragraphs)
+            lines = [p.text for p in part]
+            for r in cited[criterion]:
+                # A citation naming one provision is shown as the rubric writes it; a range, per target.
+                names = (r.citation, r.label)
+                if r.status != "resolved":
+                    assert any(line.startswith(names) and "not in the knowledge base" in line for line in lines), \
+                        (country, criterion, r.label, lines)
+                    missing += 1
+                    continue
+                start = _norm(xml_safe(r.text))[:60]
+                at = [i for i, p in enumerate(part[:-1]) if p.text.startswith(names)
+                      and p.text.endswith(f", {r.provision.citation} [{r.doc_id}]:")
+                      and part[i + 1].style.name == "Quote" and _norm(part[i + 1].text).startswith(start)]
+                assert at, (country, criterion, r.label, start, lines)
+                assert r.instrument in part[at[0]].text
+                quoted += 1
+            assert len(lines) >= len(cited[criterion])
+    assert quoted >= 20 and missing >= 1, (quoted, missing)
 
 
 @pytest.mark.corpus

@@ -24,6 +24,7 @@ from kb.rubric import Criterion, Rubric, load_rubric
 from kb.scoring.country import RANK
 from kb.scoring.models import CountryScore, Evidence, Run, Score
 from kb.scoring.runs import RunStore
+from kb.standards import is_standard
 
 
 class Quote(Strict):
@@ -162,13 +163,19 @@ def country_in_run(catalog: Catalog, run: Run, scores: list[Score], code: str) -
 
     Raises:
         CtkbError: No scores for it; says whether the country has documents at all (and their
-            status) and names the countries the run has.
+            status), or that its documents are standards (``INTL``), and names the countries
+            the run has.
     """
     country = code.strip().upper()
     have = sorted({s.country for s in scores})
     if country in have:
         return country
     docs = [d for d in catalog.documents() if d.country == country]
+    if docs and all(is_standard(d) for d in docs):
+        raise CtkbError(f"{country} is not a country: its document(s) are standards (international instruments or "
+                        f"model laws: {', '.join(d.id for d in docs)}), which no export treats as a country",
+                        hint=f"their text is quoted under each criterion citing them; countries in this run: "
+                             f"{', '.join(have) or 'none'}")
     if docs:
         raise CtkbError(f"{country} has {len(docs)} document(s) in the knowledge base but none scored in run "
                         f"{run.id} ({', '.join(f'{d.id}: {d.status}' for d in docs)})",
@@ -194,10 +201,13 @@ def load_context(catalog: Catalog, run: str = "latest", rubric: Rubric | str | P
         RubricError: The rubric cannot be loaded.
     """
     found = RunStore(catalog).get(run)
-    # As the app shows a run: documents removed from the library (or failing now) drop out.
-    indexed = {d.id for d in catalog.documents() if d.status == "indexed"}
+    # As the app shows a run: documents removed from the library (or failing now) drop out, and
+    # standards are no country (a run made before they were left out of scoring holds their scores).
+    records = catalog.documents()
+    indexed = {d.id for d in records if d.status == "indexed"}
+    national = {d.id for d in records if d.status == "indexed" and not is_standard(d)}
     everything = RunStore(catalog).scores(found.id)
-    scores = [s for s in everything if s.doc_id in indexed]
+    scores = [s for s in everything if s.doc_id in national]
     dropped = sorted({s.doc_id for s in everything} - indexed)
     if country is not None:
         country_in_run(catalog, found, scores, country)

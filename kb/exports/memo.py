@@ -6,10 +6,11 @@
 Layout: a title page (country, date, run, rubric, documents assessed with their sha256), an
 executive summary (a table per pillar and the list of gaps), then one "Heading 2" section per
 gap (absent first, then partial, heavier criteria first, as the app's country profile) with the
-standard and its legal basis, the assessment, what the national text says, reviewer notes and
-how other countries drafted it; last, the provenance. Reviewed levels replace the machine's
-and are marked "reviewed". A quote whose text is from OCR (a scanned page) has the OCR caveat
-in italics under it, and the title page names the documents read by OCR.
+standard and its legal basis, what the standards say (each cited provision's text, or the
+citation alone when the instrument is not indexed), the assessment, what the national text
+says, reviewer notes and how other countries drafted it; last, the provenance. Reviewed levels
+replace the machine's and are marked "reviewed". A quote whose text is from OCR (a scanned page)
+has the OCR caveat in italics under it, and the title page names the documents read by OCR.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from kb.compare import drafting_examples
 from kb.exports import word
 from kb.exports.context import ExportContext, Quote, quote_of
 from kb.exports.provenance import DocumentProvenance, Provenance, build_provenance
-from kb.exports.text import country_name, xml_safe
+from kb.exports.text import clip, country_name, xml_safe
 from kb.models import Strict
 from kb.reviews import Review
 from kb.scoring.models import NOT_PROOF_OF_ABSENCE, Level
+from kb.standard_text import StandardText, texts_for
+from kb.standards import Resolver
 
 EXAMPLES = 3  # how many other countries' provisions per gap
 
@@ -35,6 +38,8 @@ class GapSection(Strict):
     Attributes:
         level: The level shown: the reviewer's when reviewed, else the machine's.
         reasons: The machine's reasons, from ``reasons_doc``.
+        standards: Each legal-basis citation with the instrument's text (XML-safe), or alone
+            when that text is not indexed.
         evidence: What the national text says (the reviewer's provisions when reviewed).
         examples: How other countries drafted it (their provisions scored present).
         searched: The country's documents that were scored.
@@ -54,6 +59,7 @@ class GapSection(Strict):
     present: str
     partial: str
     legal_basis: list[str] = Field(default_factory=list)
+    standards: list[StandardText] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list)
     reasons_doc: str | None = None
     evidence: list[Quote] = Field(default_factory=list)
@@ -91,19 +97,21 @@ def build_memo(ctx: ExportContext, country: str, *, exported_at: str | None = No
     by_id = {c.criterion: c for c in cells}
     shown = [c.machine.model_copy(update={"level": c.level}) for c in cells]  # reviewed levels count
     criteria = {c.id: c for c in ctx.rubric.criteria}
+    resolver = Resolver(ctx.catalog, ctx.rubric)  # one for the memo: each instrument's tree read once
     sections = []
     for row in gaps(shown, ctx.rubric):
         cell, c = by_id[row.criterion], criteria[row.criterion]
         best = ctx.best_score(cell.machine)
-        # National laws only: the international instruments are the standard's source, cited as legal basis.
-        examples = [e for e in drafting_examples(ctx.catalog, ctx.scores, ctx.rubric, c.id, exclude_country=country,
-                                                 limit=EXAMPLES + 3) if e.country != "INTL"][:EXAMPLES]
+        # National laws only (drafting_examples leaves standards out): the standards are quoted apart.
+        examples = drafting_examples(ctx.catalog, ctx.scores, ctx.rubric, c.id, exclude_country=country,
+                                     limit=EXAMPLES)
         sections.append(GapSection(
             criterion=c.id, title=xml_safe(c.title), pillar=ctx.rubric.pillars.get(c.pillar, c.pillar),
             weight=c.weight, level=cell.level, machine_level=cell.machine.level,
             confidence=cell.machine.confidence, language=cell.machine.language, reviewed=cell.reviewed,
             needs_rereview=cell.needs_rereview, review=cell.review, present=xml_safe(c.present),
             partial=xml_safe(c.partial), legal_basis=[xml_safe(b) for b in c.legal_basis],
+            standards=[_safe(t) for t in texts_for(resolver, c)],
             reasons=[xml_safe(r) for r in (best.reasons if best else [])], reasons_doc=best.doc_id if best else None,
             evidence=[] if cell.level == "absent" else ctx.quotes(cell, limit=word.QUOTE_LIMIT),
             examples=[quote_of(e, word.QUOTE_LIMIT) for e in examples], searched=cell.machine.rests_on,
@@ -123,6 +131,13 @@ def build_memo(ctx: ExportContext, country: str, *, exported_at: str | None = No
                                          kind=d.kind, language=d.language, sha256=d.sha256, status=d.status)
                       for d in others],
     )
+
+
+def _safe(t: StandardText) -> StandardText:
+    """``t`` with every text field XML-safe (the standard's text is a document's, like any quote)."""
+    text = {k: xml_safe(getattr(t, k)) for k in ("label", "instrument", "text", "message")}
+    optional = {k: xml_safe(getattr(t, k)) for k in ("citation", "number") if getattr(t, k) is not None}
+    return t.model_copy(update={**text, **optional})
 
 
 # -- layout -------------------------------------------------------------------------
@@ -174,6 +189,25 @@ def _summary(doc, memo: Memo) -> None:
     doc.add_page_break()
 
 
+def _standards(doc, s: GapSection) -> None:
+    """Each cited provision's text under its citation, or the citation alone when not indexed."""
+    doc.add_heading("What the standards say", level=3)
+    if not s.standards:
+        doc.add_paragraph("The criterion cites no instrument.")
+    for t in s.standards:
+        if not t.resolved:
+            doc.add_paragraph(t.line)
+            continue
+        line = doc.add_paragraph()
+        line.paragraph_format.keep_with_next = True
+        line.add_run(f"{t.line} [{t.doc_id}]:").bold = True
+        text, cut = clip(t.text, word.QUOTE_LIMIT)
+        doc.add_paragraph(text, style="Quote")
+        if cut:
+            doc.add_paragraph().add_run(f"[shortened here; the whole provision: ctkb show {t.doc_id} "
+                                        f"--provision {t.number}]").italic = True
+
+
 def _assessment(doc, s: GapSection) -> None:
     doc.add_heading("Assessment", level=3)
     if s.reviewed and s.review:
@@ -219,6 +253,7 @@ def _section(doc, s: GapSection, caveat: str) -> None:
     word.labelled(doc, "Present:", s.present)
     word.labelled(doc, "Partial:", s.partial)
     word.labelled(doc, "Legal basis:", "; ".join(s.legal_basis) or "—")
+    _standards(doc, s)
     _assessment(doc, s)
     _national_text(doc, s, caveat)
     _reviewer_notes(doc, s)
