@@ -58,7 +58,7 @@ demo: score
 
 # Two workers for two cores, each test file whole on one; the real corpus is indexed once (tests/conftest.py).
 test: setup
-	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m pytest -q -n 2 --dist loadfile
+	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m pytest -q -n 2 --dist loadfile --durations=15
 
 bench: setup
 	CTKB_CORPUS=$(TEST_CORPUS) $(PY) -m bench.search
