@@ -69,17 +69,23 @@ def standard_texts(cat: Catalog, b: Board) -> dict[str, list[StandardText]]:
     return _standard_texts(str(settings().catalog_path), str(path), path.stat().st_mtime, library_key(cat))
 
 
-def show_standards(texts: list[StandardText], heading: str | None = None) -> None:
+def show_standards(texts: list[StandardText], heading: str | None = None, *, max_chars: int | None = None) -> None:
     """Each citation with the standard's exact text (shown literally), then the citations whose
     instrument is not indexed, alone, with "text not in the knowledge base".
 
     One Markdown element for the texts and one caption for the rest: a profile shows this for
-    every gap, and each element adds to the page's latency.
+    every gap, and each element adds to the page's latency. ``max_chars`` cuts long articles
+    (the whole text is on the Standards page and in the memo).
     """
     from kb.app_data import escape_markdown
 
+    def cut(text: str) -> str:
+        if max_chars is None or len(text) <= max_chars:
+            return text
+        return text[:max_chars].rsplit(" ", 1)[0] + " … (whole text: Standards page)"
+
     quoted = [f"**{escape_markdown(t.label)}** — {escape_markdown(t.instrument)}, {escape_markdown(t.citation or '')}"
-              f"  \n{escape_markdown(t.text)}" for t in texts if t.resolved]
+              f"  \n{escape_markdown(cut(t.text))}" for t in texts if t.resolved]
     if heading or quoted:
         st.markdown("\n\n".join(([f"**{escape_markdown(heading)}**"] if heading else []) + quoted))
     missing = [escape_markdown(t.line) for t in texts if not t.resolved]

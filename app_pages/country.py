@@ -24,6 +24,10 @@ from kb.exports import memo_docx
 from kb.reviews import ReviewStore, apply_reviews
 from kb.similar import drafting_similarity
 
+# Beside each gap, a standard's article is cut to this many characters: a profile shows a dozen
+# gaps, each with several articles, and the page's latency grows with the text it carries.
+STANDARD_CHARS = 600
+
 st.title("Country profile")
 cat, rubric, b = current_board()
 if b is not None:
@@ -77,7 +81,7 @@ if b is not None:
                     show_context(cat, e.provision_id, f"{row.criterion}-{e.provision_id}", rubric=rubric,
                                  criterion=row.criterion)
             with standard:
-                show_standards(texts.get(row.criterion, []), "What the standards say")
+                show_standards(texts.get(row.criterion, []), "What the standards say", max_chars=STANDARD_CHARS)
             # Computed on demand: every expander's body runs on each rerun, even when collapsed.
             wanted = row.level != "present" and st.toggle("How other countries drafted it",
                                                            key=f"drafting-{row.criterion}")
