@@ -65,6 +65,19 @@ def run_ctkb(*args: str, home: Path, env: dict[str, str] | None = None, check: b
     return result
 
 
+def copy_catalogue(source_home: Path, home: Path) -> None:
+    """Copy a home's catalogue alone (what the views and exports read) with SQLite's backup API."""
+    import sqlite3
+
+    home.mkdir(parents=True, exist_ok=True)
+    src, dst = sqlite3.connect(source_home / "catalog.sqlite"), sqlite3.connect(home / "catalog.sqlite")
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+
+
 @pytest.fixture(scope="session")
 def real_home(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Path:
     """A knowledge base with the whole real corpus indexed through the CLI, once per session.

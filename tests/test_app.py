@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, copy_catalogue
 from streamlit.testing.v1 import AppTest
 
 PAGES = ["app_pages/overview.py", "app_pages/country.py", "app_pages/compare.py", "app_pages/search.py",
@@ -270,7 +270,6 @@ def standards_scored(scored_home: Path, tmp_path_factory: pytest.TempPathFactory
     """A copy of the scored catalogue whose latest run also scores every standard (as country
     INTL, all present), as runs made before standards were left out of scoring did: every view
     must still leave them out. The pages driven here read the catalogue only."""
-    import sqlite3
     from datetime import datetime, timedelta
 
     from kb.catalog import Catalog
@@ -278,11 +277,7 @@ def standards_scored(scored_home: Path, tmp_path_factory: pytest.TempPathFactory
     from kb.standards import standards
 
     home = tmp_path_factory.mktemp("standards-app") / "home"
-    home.mkdir()
-    src, dst = sqlite3.connect(scored_home / "catalog.sqlite"), sqlite3.connect(home / "catalog.sqlite")
-    src.backup(dst)
-    src.close()
-    dst.close()
+    copy_catalogue(scored_home, home)
     cat = Catalog(home / "catalog.sqlite")
     store = RunStore(cat)
     run = store.get("scored")

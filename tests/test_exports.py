@@ -14,13 +14,12 @@ import io
 import json
 import re
 import shutil
-import sqlite3
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_ctkb
+from conftest import REPO, copy_catalogue, run_ctkb
 from docx import Document
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -60,11 +59,7 @@ def rubric() -> Rubric:
 def home(scored_home: Path, tmp_path_factory: pytest.TempPathFactory, rubric: Rubric) -> Path:
     """A copy of the scored catalogue (exports need nothing else) with the reviews and the control characters."""
     home = tmp_path_factory.mktemp("exports") / "home"
-    home.mkdir()
-    src, dst = sqlite3.connect(scored_home / "catalog.sqlite"), sqlite3.connect(home / "catalog.sqlite")
-    src.backup(dst)
-    src.close()
-    dst.close()
+    copy_catalogue(scored_home, home)
     cat = Catalog(home / "catalog.sqlite")
     run = RunStore(cat).get(RUN)
     rows = country_view(RunStore(cat).scores(RUN), [(c.id, c.pillar, c.title) for c in rubric.criteria])[COUNTRY]
