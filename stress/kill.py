@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 30)
     rng = random.Random(seed)
-    began = time.monotonic()
+    test_start = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="ctkb-kill-"))
     try:
         base = work / "clean"
@@ -168,9 +168,9 @@ def main(argv: list[str] | None = None) -> int:
                 offset = rng.randrange(n_docs)
                 at = rng.uniform(0, args.window)
                 what = f"index --force (manifest rotated by {offset})"
-                alive, ran, began = killed_after(home, at, "index", "--force", "--manifest",
+                alive, ran, wrote = killed_after(home, at, "index", "--force", "--manifest",
                                                  str(rotated_manifest(corpus, offset, work)), after_first_write=True)
-                what += f" {ran - began:4.1f} s after its first write"
+                what += f" {ran - wrote:4.1f} s after its first write"
             after_kill = check_json(home)
             found = sorted({f["kind"] for f in after_kill.get("findings", [])})
             t0 = time.monotonic()
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(rerun.stderr[-2000:])
             shutil.rmtree(home, ignore_errors=True)
         print(f"kill test: {ok} of {args.runs} consistent after SIGKILL and rerun, with point and provision counts "
-              f"equal to a clean index ({time.monotonic() - began:.0f} s)", flush=True)
+              f"equal to a clean index ({time.monotonic() - test_start:.0f} s)", flush=True)
         return 0 if ok == args.runs else 1
     finally:
         shutil.rmtree(work, ignore_errors=True)
