@@ -123,3 +123,20 @@ def dev_gold(corpus_dir: Path) -> Path:
     if not path.is_file():
         pytest.fail(f"no gold labels at {path}: the tests expect ../shared/gold/dev.yaml beside the corpus")
     return path
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Order test files so that, under pytest-xdist (``--dist loadfile``), one worker starts on a
+    file that needs the real corpus indexed (it builds it, about three minutes) while the other
+    runs the files that do not need it, instead of both waiting for the build."""
+    by_file: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        by_file.setdefault(str(item.path), []).append(item)
+    heavy = {"real_home", "scored_home"}
+
+    def needs_home(file: str) -> bool:
+        return any(heavy & set(getattr(item, "fixturenames", ())) for item in by_file[file])
+
+    corpus = [f for f in by_file if needs_home(f)]
+    order = corpus[:1] + [f for f in by_file if f not in corpus] + corpus[1:]
+    items[:] = [item for f in order for item in by_file[f]]
