@@ -18,7 +18,7 @@ from app_pages.common import (
     settings,
 )
 from kb.align import article_view
-from kb.app_data import escape_markdown
+from kb.app_data import escape_markdown, library_key
 from kb.errors import CtkbError
 from kb.exports.alignment import alignment_csv, alignment_xlsx, provenance_rows
 from kb.rubric import load_rubric
@@ -47,8 +47,7 @@ if not cat.documents():
     empty_state()
     st.stop()
 rubric_path = settings().rubric
-library = ",".join(f"{d.id}:{d.sha256[:8]}:{d.status}" for d in cat.documents())
-listed = _outline(str(settings().catalog_path), str(rubric_path), rubric_path.stat().st_mtime, library)
+listed = _outline(str(settings().catalog_path), str(rubric_path), rubric_path.stat().st_mtime, library_key(cat))
 if not listed["standards"]:
     st.info("No standard is indexed. Add an international instrument or a model law on the **Documents** page "
             "(kind `international-instrument` or `model-law`), or index the corpus's `intl/` folder.")

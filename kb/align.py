@@ -33,7 +33,7 @@ from kb.rubric import Rubric
 from kb.scoring.country import RANK, country_view
 from kb.scoring.models import Level, Run, Score
 from kb.scoring.runs import RunStore
-from kb.scoring.scorer import _snippet  # the scorer's evidence snippets, so both tiers read alike
+from kb.scoring.scorer import snippet  # the scorer's evidence snippets, so both tiers read alike
 from kb.similar import similar_provisions
 from kb.standards import (
     CitationError,
@@ -341,7 +341,7 @@ def _matches(country: str, addressed: list[Score], similar, provisions: _Provisi
         out[ref.provision_id] = AlignMatch(
             country=country, doc_id=ref.doc_id, title=ref.title, language=ref.language,
             provision_id=ref.provision_id, number=ref.number, citation=ref.citation, heading=ref.heading,
-            page_start=ref.page_start, page_end=ref.page_end, snippet=_snippet(ref.text, ref.highlights),
+            page_start=ref.page_start, page_end=ref.page_end, snippet=snippet(ref.text, ref.highlights),
             source="similarity", similarity=ref.similarity,
             ocr_confidence=p.ocr_confidence if p is not None else None)
     return list(out.values())[:limit]

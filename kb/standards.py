@@ -196,7 +196,7 @@ class Resolver:
                                     message=f"{record.id} has no provision {target.label}"))
             else:
                 out.append(Resolved(citation, parsed.key, target.label, title, "resolved", doc_id=record.id,
-                                    provision=prov, text=self._full_text(record.id, prov),
+                                    provision=prov, text=prov.text,  # spans its paragraphs and points
                                     message=f"{record.id}: {prov.citation}"))
         return out
 
@@ -228,9 +228,6 @@ class Resolver:
             node = next((c for c in children.get(node.id, []) if _norm(c.label) == _norm(part)), None)
         return node
 
-    def _full_text(self, doc_id: str, prov: Provision) -> str:
-        # A provision's own text already spans its subsections (start..end of the node).
-        return prov.text
 
     def article_children(self, doc_id: str, provision_id: str) -> list[Provision]:
         """The direct subdivisions of a provision of a standard (paragraphs, points)."""

@@ -26,7 +26,7 @@ MAX_EVIDENCE = 3
 EVIDENCE_FLOOR = 0.2  # evidence shown only if at least this share of the best one's probability
 
 
-def _snippet(text: str, spans: list[tuple[int, int]]) -> str:
+def snippet(text: str, spans: list[tuple[int, int]]) -> str:
     """A few lines of ``text`` around its first matched span (or its start)."""
     if spans:
         a, b = min(spans)
@@ -177,7 +177,7 @@ def score_pair(pair: PairSignals, ctx: DocContext, cal: Calibration) -> Score:
         evidence.append(Evidence(
             provision_id=top.id, doc_id=ctx.record.id, number=top.number, citation=top.citation,
             heading=top.heading, page_start=top.page_start, page_end=top.page_end,
-            snippet=_snippet(top.text, sig.spans), probability=round(prob, 4),
+            snippet=snippet(top.text, sig.spans), probability=round(prob, 4),
             reasons=provision_reasons(sig, pen.min_max_years if pen else None, c.signals.modality),
         ))
     return Score(
